@@ -1,0 +1,7 @@
+"""A Flask server that behaves like KashFlow's SOAP API, for development, demos and tests."""
+
+from .app import create_app
+from .models import Backend
+from .server import ThreadedMockServer
+
+__all__ = ["Backend", "ThreadedMockServer", "create_app"]

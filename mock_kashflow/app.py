@@ -1,0 +1,27 @@
+"""create_app(): the mock KashFlow as one Flask application."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import control, pages, service
+from .models import Backend
+
+# ASP.NET's default request limit; larger bodies are refused before parsing.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024 * 2
+
+
+def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str] | None = None,
+               max_request_bytes: int = MAX_REQUEST_BYTES) -> Flask:
+    app = Flask(__name__)
+    app.config["BACKEND"] = backend or Backend(state_file)
+    app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
+    app.config["SECRET_KEY"] = os.urandom(16)
+    app.register_blueprint(service.blueprint)
+    app.register_blueprint(control.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_error_handler(RequestEntityTooLarge, service.too_large)
+    return app

@@ -1,0 +1,215 @@
+"""Purchase receipts and sales invoices: KashFlow's rules for inserting, paying and crediting.
+
+Receipts and invoices share the Invoice type; for a receipt, CustomerID is the
+supplier's id. Credit notes are the same documents with negative values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .exceptions import KashFlowError
+from .models import Account
+from .schema import NULL_DATE, Record
+
+CENT = Decimal("0.01")
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the purchase side and the sales side."""
+
+    collection: str  # "receipts" or "invoices"
+    noun: str  # how KashFlow names the document in its messages
+    party_collection: str
+    party_id: str
+    party_noun: str
+    methods: str  # key into Account.payment_methods
+
+
+RECEIPT = Kind("receipts", "receipt", "suppliers", "SupplierID", "supplier", "receipt")
+INVOICE = Kind("invoices", "invoice", "customers", "CustomerID", "customer", "invoice")
+
+
+def two_places(value: Decimal) -> bool:
+    return value == value.quantize(CENT)
+
+
+def gross(doc: Record) -> Decimal:
+    return doc["NetAmount"] + doc["VATAmount"]
+
+
+def insert_document(account: Account, kind: Kind, doc: Record | None,
+                    next_dbid: Callable[[], int]) -> int:
+    if not doc:
+        raise KashFlowError(f"No {kind.noun} was sent")
+    party = find_party(account, kind, doc)
+    lines = check_lines(account, kind, doc.get("Lines") or [])
+    if doc["ProjectID"] and not account.find("projects", "ID", doc["ProjectID"]):
+        raise KashFlowError(f"There is no project with the ID {doc['ProjectID']}")
+    if doc["InvoiceDate"] == NULL_DATE:
+        raise KashFlowError(f"The {kind.noun} date is missing")
+    due = doc["DueDate"]
+    if due == NULL_DATE:
+        due = doc["InvoiceDate"] + dt.timedelta(days=party.get("PaymentTerms") or 0)
+
+    stored = dict(doc)
+    stored.update(
+        InvoiceDBID=next_dbid(),
+        InvoiceNumber=account.next_id(kind.collection, "InvoiceNumber"),
+        DueDate=due, CustomerID=party[kind.party_id], Customer=party["Code"],
+        CustomerName=party["Name"], Paid=0, AmountPaid=Decimal(0), Lines=lines,
+        NetAmount=sum(((ln["Quantity"] * ln["Rate"]).quantize(CENT) for ln in lines),
+                      Decimal(0)),
+        VATAmount=sum((ln["VatAmount"] for ln in lines), Decimal(0)),
+        CurrencyCode=doc.get("CurrencyCode") or "GBP",
+        ExchangeRate=doc["ExchangeRate"] or Decimal(1),
+    )
+    stored["PermaLink"] = f"/{kind.collection}/{stored['InvoiceNumber']}"
+    for line in lines:
+        line["LineID"] = next_dbid()
+    getattr(account, kind.collection).append(stored)
+    return stored["InvoiceNumber"]
+
+
+def find_party(account: Account, kind: Kind, doc: Record) -> Record:
+    if doc["CustomerID"]:
+        party = account.find(kind.party_collection, kind.party_id, doc["CustomerID"])
+        if party is None:
+            raise KashFlowError(f"There is no {kind.party_noun} with the ID {doc['CustomerID']}")
+        return party
+    if doc.get("Customer"):
+        party = account.find(kind.party_collection, "Code", doc["Customer"])
+        if party is None:
+            raise KashFlowError(f"There is no {kind.party_noun} with the code {doc['Customer']}")
+        return party
+    raise KashFlowError(f"The {kind.noun} has no {kind.party_noun}: set CustomerID "
+                        f"to the {kind.party_noun}'s ID")
+
+
+def check_lines(account: Account, kind: Kind, lines: list[Record]) -> list[Record]:
+    if not lines:
+        raise KashFlowError(f"The {kind.noun} has no lines")
+    nominal_ids = {n["id"] for n in account.nominal_codes}
+    rates = {r["Value"] for r in account.vat_rates}
+    project_ids = {p["ID"] for p in account.projects}
+    checked = []
+    for number, line in enumerate(lines, start=1):
+        where = f"Line {number}"
+        if line.get("_type") != "InvoiceLine":
+            raise KashFlowError(f"{where}: lines must be sent as anyType elements with "
+                                'xsi:type="InvoiceLine"')
+        if line["ChargeType"] and line["ChargeType"] not in nominal_ids:
+            raise KashFlowError(f"{where}: there is no nominal code with the ID "
+                                f"{line['ChargeType']} (ChargeType is the nominal's id)")
+        if line["VatRate"] != -1 and line["VatRate"] not in rates:
+            raise KashFlowError(f"{where}: {line['VatRate']}% is not one of this account's "
+                                "VAT rates (use -1 for exempt)")
+        if line["VatRate"] == -1 and line["VatAmount"]:
+            raise KashFlowError(f"{where}: an exempt line (VAT rate -1) cannot carry VAT")
+        for name in ("Rate", "VatAmount"):
+            if not two_places(line[name]):
+                raise KashFlowError(f"{where}: {name} {line[name]} has more than 2 decimal "
+                                    "places")
+        if line["ProjID"] and line["ProjID"] not in project_ids:
+            raise KashFlowError(f"{where}: there is no project with the ID {line['ProjID']}")
+        checked.append({**line, "Sort": line["Sort"] or number})
+    return checked
+
+
+def find_document(account: Account, kind: Kind, number: int) -> Record:
+    doc = account.find(kind.collection, "InvoiceNumber", number)
+    if doc is None:
+        raise KashFlowError(f"There is no {kind.noun} with the number {number}")
+    return doc
+
+
+def insert_payment(account: Account, kind: Kind, payment: Record | None,
+                   next_dbid: Callable[[], int]) -> int:
+    if not payment:
+        raise KashFlowError("No payment was sent")
+    doc = find_document(account, kind, payment["PayInvoice"])
+    if not account.find("bank_accounts", "AccountID", payment["PayAccount"]):
+        raise KashFlowError(f"There is no bank account with the ID {payment['PayAccount']}")
+    methods = {m["MethodID"] for m in account.payment_methods[kind.methods]}
+    if payment["PayMethod"] not in methods:
+        raise KashFlowError(f"There is no payment method with the ID {payment['PayMethod']}")
+    amount = payment["PayAmount"]
+    if not amount or not two_places(amount):
+        raise KashFlowError("The payment amount must be a non-zero amount with at most "
+                            "2 decimal places")
+    stored = {**payment, "PayID": next_dbid(), "kind": kind.noun}
+    if stored["PayDate"] == NULL_DATE:
+        stored["PayDate"] = dt.datetime.now().replace(microsecond=0)
+    account.payments.append(stored)
+    record_paid(doc, amount)
+    return stored["PayID"]
+
+
+def record_paid(doc: Record, amount: Decimal) -> None:
+    doc["AmountPaid"] += amount
+    doc["Paid"] = int(abs(doc["AmountPaid"]) >= abs(gross(doc)))
+
+
+def apply_credit_note(account: Account, invoice_id: int, credit_id: int) -> bool:
+    invoice = account.find("invoices", "InvoiceDBID", invoice_id)
+    credit = account.find("invoices", "InvoiceDBID", credit_id)
+    if invoice is None:
+        raise KashFlowError(f"There is no invoice with the ID {invoice_id}")
+    if credit is None or gross(credit) >= 0:
+        raise KashFlowError(f"There is no credit note with the ID {credit_id}")
+    if credit["CustomerID"] != invoice["CustomerID"]:
+        raise KashFlowError("The credit note and the invoice belong to different customers")
+    available = -gross(credit) - credit["AmountPaid"]
+    outstanding = gross(invoice) - invoice["AmountPaid"]
+    amount = min(available, outstanding)
+    if amount <= 0:
+        raise KashFlowError("Nothing is left to apply: the credit note is used up or the "
+                            "invoice is already paid")
+    record_paid(invoice, amount)
+    credit["AmountPaid"] += amount
+    credit["Paid"] = int(credit["AmountPaid"] >= -gross(credit))
+    account.credit_allocations.append(
+        {"InvoiceDBID": invoice_id, "CreditNoteDBID": credit_id, "Amount": amount})
+    return True
+
+
+def delete_document(account: Account, kind: Kind, number: int) -> int:
+    doc = find_document(account, kind, number)
+    getattr(account, kind.collection).remove(doc)
+    account.payments[:] = [p for p in account.payments
+                           if not (p["kind"] == kind.noun and p["PayInvoice"] == number)]
+    if kind is RECEIPT:
+        account.attachments[:] = [a for a in account.attachments if a["ReceiptNo"] != number]
+    return 1
+
+
+def attach_file(account: Account, receipt_no: int, data: str | None, content_type: str | None,
+                filename: str | None, extension: str | None, size: str | None,
+                next_dbid: Callable[[], int]) -> int:
+    find_document(account, RECEIPT, receipt_no)
+    if not filename:
+        raise KashFlowError("The file name is missing")
+    try:
+        content = base64.b64decode(data or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise KashFlowError("The file is not valid base64") from None
+    if not content:
+        raise KashFlowError("The file is empty")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise KashFlowError(f"The file is larger than {MAX_ATTACHMENT_BYTES // 1048576} MB")
+    attachment_id = next_dbid()
+    account.attachments.append({
+        "AttachmentID": attachment_id, "ReceiptNo": receipt_no, "Filename": filename,
+        "ContentType": content_type or "application/octet-stream",
+        "FileExtension": extension or filename.rpartition(".")[2], "FileSize": size or "",
+        "Size": len(content), "Base64String": data,
+        "UploadDate": dt.datetime.now().replace(microsecond=0).isoformat(),
+    })
+    return attachment_id

@@ -1,0 +1,183 @@
+"""All the mock's state: KashFlow accounts and what is in them.
+
+Records are dicts keyed by KashFlow's own field names, so that the schema can
+write them to the wire as they are. One lock guards everything: the threaded
+server may run many requests at once, and KashFlow numbers must stay unique.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .schema import Record, kashflow_schema, to_json
+
+# Collections of an account, with the KashFlow type of their records.
+COLLECTIONS: dict[str, str] = {
+    "nominal_codes": "NominalCodeExtended",
+    "vat_rates": "BasicDataset",
+    "suppliers": "Supplier",
+    "customers": "Customer",
+    "bank_accounts": "BankAccount",
+    "projects": "BasicDataset",
+    "currencies": "Currencies",
+    "receipts": "Invoice",
+    "invoices": "Invoice",
+    "payments": "Payment",
+}
+# Key of each collection's records, for the control API's add and delete.
+ID_FIELDS = {
+    "nominal_codes": "id", "vat_rates": "ID", "suppliers": "SupplierID",
+    "customers": "CustomerID", "bank_accounts": "AccountID", "projects": "ID",
+    "currencies": "CurrencyId", "receipts": "InvoiceNumber", "invoices": "InvoiceNumber",
+    "payments": "PayID",
+}
+
+
+def new_autoauth_key() -> str:
+    """A key shaped as KashFlow's: 1234ABCD-1234."""
+    return f"{secrets.token_hex(4).upper()}-{secrets.token_hex(2).upper()}"
+
+
+@dataclass
+class Settings:
+    """The API Settings page of an account."""
+
+    soap_api_enabled: bool = True
+    autoauth_enabled: bool = True
+    autoauth_key: str = field(default_factory=new_autoauth_key)
+    # KashFlow's default: restricted, with an empty list, so nobody gets in
+    # until an app calls AutoAuthIP or the user edits the list.
+    restrict_ips: bool = True
+    password_mode: str = "login"  # "login" or "separate"
+    api_password: str = ""
+
+
+@dataclass
+class Account:
+    username: str
+    password: str
+    settings: Settings = field(default_factory=Settings)
+    access_list: list[dict[str, str]] = field(default_factory=list)
+    company: Record = field(default_factory=dict)
+    vat_registered: bool = True
+    nominal_codes: list[Record] = field(default_factory=list)
+    vat_rates: list[Record] = field(default_factory=list)
+    suppliers: list[Record] = field(default_factory=list)
+    customers: list[Record] = field(default_factory=list)
+    bank_accounts: list[Record] = field(default_factory=list)
+    projects: list[Record] = field(default_factory=list)
+    payment_methods: dict[str, list[Record]] = field(
+        default_factory=lambda: {"invoice": [], "receipt": []})
+    currencies: list[Record] = field(default_factory=list)
+    receipts: list[Record] = field(default_factory=list)
+    invoices: list[Record] = field(default_factory=list)
+    payments: list[Record] = field(default_factory=list)
+    attachments: list[Record] = field(default_factory=list)
+    credit_allocations: list[Record] = field(default_factory=list)
+
+    def api_password_ok(self, password: str | None) -> bool:
+        expected = (self.settings.api_password if self.settings.password_mode == "separate"
+                    else self.password)
+        return bool(expected) and secrets.compare_digest(
+            (password or "").encode(), expected.encode())
+
+    def ip_allowed(self, ip: str) -> bool:
+        return not self.settings.restrict_ips or any(e["ip"] == ip for e in self.access_list)
+
+    def next_id(self, collection: str, key: str, start: int = 1) -> int:
+        return max((r[key] for r in getattr(self, collection)), default=start - 1) + 1
+
+    def find(self, collection: str, key: str, value: Any) -> Record | None:
+        return next((r for r in getattr(self, collection) if r.get(key) == value), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(asdict(self))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Account:
+        schema = kashflow_schema()
+        values = dict(data)
+        values["settings"] = Settings(**data["settings"])
+        for name, type_ in COLLECTIONS.items():
+            values[name] = [schema.from_json(type_, r) for r in data.get(name, [])]
+        for kind in ("receipts", "invoices"):
+            for doc in values[kind]:
+                doc["Lines"] = [schema.from_json("anyType", line) for line in doc["Lines"]]
+        values["company"] = schema.from_json("CompanyDetails", data.get("company") or {})
+        return cls(**values)
+
+
+@dataclass
+class Fault:
+    """A failure to inject into the next `times` calls of an operation ("*" for any)."""
+
+    operation: str
+    kind: str  # error_before, drop_after_write, delay, http_500, rate_limit
+    times: int = 1
+    delay_ms: int = 0
+
+
+class Backend:
+    def __init__(self, state_file: str | os.PathLike[str] | None = None):
+        self.lock = threading.RLock()
+        self.state_file = Path(state_file) if state_file else None
+        self.accounts: dict[str, Account] = {}
+        self.faults: list[Fault] = []
+        self._next_dbid = 100001
+        if self.state_file and self.state_file.exists():
+            self._load()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.accounts.clear()
+            self.faults.clear()
+            self._next_dbid = 100001
+            self.save()
+
+    def next_dbid(self) -> int:
+        """KashFlow's database ids are unique across the whole system."""
+        with self.lock:
+            value = self._next_dbid
+            self._next_dbid += 1
+            return value
+
+    def add_account(self, account: Account) -> Account:
+        with self.lock:
+            self.accounts[account.username] = account
+            self.save()
+        return account
+
+    def take_fault(self, operation: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.operation in (operation, "*") and fault.times > 0:
+                    fault.times -= 1
+                    if not fault.times:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    # Persistence (--state FILE) -----------------------------------------
+
+    def save(self) -> None:
+        if not self.state_file:
+            return
+        with self.lock:
+            data = {"next_dbid": self._next_dbid,
+                    "accounts": [a.to_json() for a in self.accounts.values()]}
+            temporary = self.state_file.with_suffix(".tmp")
+            temporary.write_text(json.dumps(data, indent=1))
+            os.replace(temporary, self.state_file)
+
+    def _load(self) -> None:
+        data = json.loads(self.state_file.read_text())
+        self._next_dbid = data["next_dbid"]
+        for raw in data["accounts"]:
+            account = Account.from_json(raw)
+            self.accounts[account.username] = account

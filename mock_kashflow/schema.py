@@ -1,0 +1,254 @@
+"""KashFlow's XML types, read from the project's WSDL, and values in and out of them.
+
+The mock never hand-writes an element name or an element order: requests are
+read and responses written by walking the types declared in the WSDL, as the
+real ASMX service's XmlSerializer does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lxml import etree
+
+KF = "KashFlow"
+XS = "http://www.w3.org/2001/XMLSchema"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+WSDL = "http://schemas.xmlsoap.org/wsdl/"
+
+# .NET writes missing value types as these when minOccurs is 1.
+NULL_DATE = dt.datetime(1, 1, 1)
+DEFAULTS: dict[str, Any] = {
+    "int": 0, "integer": 0, "long": 0, "decimal": Decimal(0), "boolean": False,
+    "dateTime": NULL_DATE,
+}
+INT32 = (-(2**31), 2**31 - 1)
+
+Record = dict[str, Any]
+
+
+class DecodeError(ValueError):
+    """A value that the service cannot read, e.g. letters in an int."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # an XML Schema simple type ("int") or a KashFlow complex type ("Invoice")
+    min_occurs: int
+    many: bool
+    nillable: bool
+
+
+class Schema:
+    def __init__(self, wsdl_bytes: bytes):
+        root = etree.fromstring(wsdl_bytes, parser=safe_parser())
+        schema = root.find(f"{{{WSDL}}}types/{{{XS}}}schema")
+        self.types: dict[str, list[Field]] = {}
+        self.elements: dict[str, list[Field]] = {}
+        for node in schema:
+            if node.tag == f"{{{XS}}}complexType":
+                self.types[node.get("name")] = self._fields(node)
+            elif node.tag == f"{{{XS}}}element":
+                self.elements[node.get("name")] = self._fields(node.find(f"{{{XS}}}complexType"))
+        self.operations = [
+            op.get("name") for op in root.iterfind(f"{{{WSDL}}}portType/{{{WSDL}}}operation")]
+
+    @staticmethod
+    def _fields(complex_type: etree._Element | None) -> list[Field]:
+        if complex_type is None:
+            return []
+        fields = []
+        for el in complex_type.iterfind(f"{{{XS}}}sequence/{{{XS}}}element"):
+            type_ = (el.get("type") or "s:anyType").split(":", 1)[1]
+            fields.append(Field(
+                el.get("name"), type_, int(el.get("minOccurs", "1")),
+                el.get("maxOccurs") == "unbounded", el.get("nillable") == "true"))
+        return fields
+
+    def is_complex(self, type_: str) -> bool:
+        return type_ in self.types
+
+    def blank(self, type_: str, **values: Any) -> Record:
+        """A record of type_ with every field at its .NET default, then values."""
+        record: Record = {
+            f.name: [] if f.many else (DEFAULTS.get(f.type) if f.min_occurs else None)
+            for f in self.types[type_]}
+        unknown = set(values) - set(record)
+        if unknown:
+            raise KeyError(f"{type_} has no field {sorted(unknown)}")
+        record.update(values)
+        return record
+
+    # Reading requests -------------------------------------------------
+
+    def decode_fields(self, node: etree._Element, fields: list[Field]) -> Record:
+        """Read the children of node as the given fields; absent ones get .NET defaults."""
+        by_name = {f.name: f for f in fields}
+        record: Record = {}
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            qname = etree.QName(child)
+            field = by_name.get(qname.localname)
+            if field is None or qname.namespace != KF:
+                continue  # XmlSerializer skips what it does not know
+            value = self.decode_value(child, field.type)
+            if field.many:
+                record.setdefault(field.name, []).append(value)
+            else:
+                record[field.name] = value
+        for field in fields:
+            if field.name not in record:
+                record[field.name] = [] if field.many else (
+                    DEFAULTS.get(field.type) if field.min_occurs else None)
+        return record
+
+    def decode_value(self, node: etree._Element, type_: str) -> Any:
+        if node.get(f"{{{XSI}}}nil") in ("true", "1"):
+            return None
+        if type_ == "anyType":
+            return self._decode_any(node)
+        if self.is_complex(type_):
+            fields = self.types[type_]
+            if len(fields) == 1 and fields[0].many:  # ArrayOfX
+                return self.decode_fields(node, fields)[fields[0].name]
+            return self.decode_fields(node, fields)
+        return decode_simple(node.text or "", type_, node.sourceline)
+
+    def _decode_any(self, node: etree._Element) -> Record:
+        xsi_type = node.get(f"{{{XSI}}}type")
+        if not xsi_type:
+            return {"_type": None}
+        prefix, _, local = xsi_type.rpartition(":")
+        namespace = node.nsmap.get(prefix or None)
+        if namespace != KF or local not in self.types:
+            raise DecodeError(f"The specified type was not recognized: name='{local}', "
+                              f"namespace='{namespace}'")
+        return {"_type": local, **self.decode_fields(node, self.types[local])}
+
+    # Writing responses ------------------------------------------------
+
+    def encode_fields(self, parent: etree._Element, fields: list[Field], record: Record) -> None:
+        for field in fields:
+            value = record.get(field.name)
+            if value is None:
+                if field.many or not field.min_occurs:
+                    continue
+                value = DEFAULTS.get(field.type, "")
+            values = value if field.many else [value]
+            for item in values:
+                child = etree.SubElement(parent, f"{{{KF}}}{field.name}")
+                self.encode_value(child, item, field.type)
+
+    def encode_value(self, node: etree._Element, value: Any, type_: str) -> None:
+        if type_ == "anyType":
+            node.set(f"{{{XSI}}}type", value["_type"])
+            type_ = value["_type"]
+        if self.is_complex(type_):
+            fields = self.types[type_]
+            if len(fields) == 1 and fields[0].many:
+                value = {fields[0].name: value}
+            self.encode_fields(node, fields, value)
+        else:
+            node.text = encode_simple(value, type_)
+
+    # JSON (control API and --state files) ------------------------------
+
+    def from_json(self, type_: str, value: Any) -> Any:
+        """Turn JSON back into the values decode_value gives (Decimal, datetime)."""
+        if value is None:
+            return None
+        if type_ == "anyType":
+            return {**self.from_json(value["_type"], value), "_type": value["_type"]}
+        if self.is_complex(type_):
+            fields = self.types[type_]
+            if len(fields) == 1 and fields[0].many:
+                return [self.from_json(fields[0].type, v) for v in value]
+            record = dict(value)
+            for field in fields:
+                if field.name in record:
+                    raw = record[field.name]
+                    record[field.name] = ([self.from_json(field.type, v) for v in raw]
+                                          if field.many else self.from_json(field.type, raw))
+            return record
+        if type_ == "decimal":
+            return Decimal(str(value))
+        if type_ == "dateTime":
+            return dt.datetime.fromisoformat(value)
+        return value
+
+
+def decode_simple(text: str, type_: str, line: int | None = None) -> Any:
+    text = text.strip() if type_ != "string" else text
+    try:
+        if type_ in ("int", "integer", "long"):
+            number = int(text)
+            if type_ == "int" and not INT32[0] <= number <= INT32[1]:
+                raise DecodeError(f"Value was either too large or too small for an Int32 "
+                                  f"(line {line}).")
+            return number
+        if type_ == "decimal":
+            number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation
+            return number
+        if type_ == "boolean":
+            if text not in ("true", "false", "1", "0"):
+                raise ValueError
+            return text in ("true", "1")
+        if type_ == "dateTime":
+            return parse_datetime(text)
+    except (ValueError, InvalidOperation) as error:
+        if isinstance(error, DecodeError):
+            raise
+        raise DecodeError(f"There is an error in XML document (line {line}): "
+                          f"'{text[:40]}' is not a valid {type_}.") from None
+    return text
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=None) if value.tzinfo else value
+
+
+def encode_simple(value: Any, type_: str) -> str:
+    if type_ == "boolean":
+        return "true" if value else "false"
+    if type_ == "dateTime":
+        return value.strftime("%Y-%m-%dT%H:%M:%S") if isinstance(value, dt.datetime) else str(value)
+    if type_ == "decimal":
+        return format(Decimal(value), "f")
+    return str(value)
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def safe_parser() -> etree.XMLParser:
+    """A parser that neither expands entities nor fetches anything."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def wsdl_bytes() -> bytes:
+    return resources.files("kashflow").joinpath("wsdl/kashflow.wsdl").read_bytes()
+
+
+@cache
+def kashflow_schema() -> Schema:
+    return Schema(wsdl_bytes())
