@@ -127,7 +127,9 @@ class Schema:
             return {"_type": None}
         prefix, _, local = xsi_type.rpartition(":")
         namespace = node.nsmap.get(prefix or None)
-        if namespace != KF or local not in self.types:
+        # An unprefixed name with no default namespace is taken as KashFlow's, as
+        # clients that bind KashFlow to a prefix often write it that way.
+        if namespace not in (KF, None) or local not in self.types:
             raise DecodeError(f"The specified type was not recognized: name='{local}', "
                               f"namespace='{namespace}'")
         return {"_type": local, **self.decode_fields(node, self.types[local])}
@@ -221,7 +223,7 @@ def encode_simple(value: Any, type_: str) -> str:
     if type_ == "boolean":
         return "true" if value else "false"
     if type_ == "dateTime":
-        return value.strftime("%Y-%m-%dT%H:%M:%S") if isinstance(value, dt.datetime) else str(value)
+        return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
     if type_ == "decimal":
         return format(Decimal(value), "f")
     return str(value)

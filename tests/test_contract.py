@@ -1,0 +1,86 @@
+"""Our WSDL against KashFlow's real one: every operation and type we declare must match it."""
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from mock_kashflow.schema import WSDL, XS, wsdl_bytes
+
+REAL_WSDL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "KashFlow.wsdl"
+SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
+SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
+
+pytestmark = pytest.mark.skipif(
+    not REAL_WSDL.exists(),
+    reason=f"the real KashFlow WSDL is not at {REAL_WSDL}, so there is nothing to compare with")
+
+
+def schema_nodes(root: etree._Element) -> dict[tuple[str, str], etree._Element]:
+    schema = root.find(f"{{{WSDL}}}types/{{{XS}}}schema")
+    return {(etree.QName(n).localname, n.get("name")): n for n in schema if n.get("name")}
+
+
+def shape(node: etree._Element) -> list[tuple]:
+    """What a client sees of a type: each element's name, type and occurrences, in order."""
+    return [(el.get("name"), el.get("type"), el.get("minOccurs", "1"),
+             el.get("maxOccurs", "1"), el.get("nillable", "false"))
+            for el in node.iter(f"{{{XS}}}element") if el is not node]
+
+
+def soap_actions(root: etree._Element, binding: str, soap_ns: str) -> dict[str, str]:
+    node = root.find(f"{{{WSDL}}}binding[@name='{binding}']")
+    return {op.get("name"): op.find(f"{{{soap_ns}}}operation").get("soapAction")
+            for op in node.iterfind(f"{{{WSDL}}}operation")}
+
+
+@pytest.fixture(scope="module")
+def ours() -> etree._Element:
+    return etree.fromstring(wsdl_bytes())
+
+
+@pytest.fixture(scope="module")
+def real() -> etree._Element:
+    return etree.parse(str(REAL_WSDL)).getroot()
+
+
+def test_same_target_namespace(ours, real):
+    assert ours.get("targetNamespace") == real.get("targetNamespace") == "KashFlow"
+
+
+def test_every_element_and_type_matches_the_real_wsdl(ours, real):
+    real_nodes = schema_nodes(real)
+    our_nodes = schema_nodes(ours)
+    assert len(our_nodes) > 80
+    for key, node in our_nodes.items():
+        assert key in real_nodes, f"{key[0]} {key[1]} is not in KashFlow's WSDL"
+        assert shape(node) == shape(real_nodes[key]), f"{key[0]} {key[1]} differs from KashFlow's"
+
+
+@pytest.mark.parametrize("binding,soap_ns", [("KashFlowAPISoap", SOAP11),
+                                             ("KashFlowAPISoap12", SOAP12)])
+def test_every_operation_has_kashflows_soap_action(ours, real, binding, soap_ns):
+    our_actions = soap_actions(ours, binding, soap_ns)
+    real_actions = soap_actions(real, binding, soap_ns)
+    assert len(our_actions) == 32
+    for operation, action in our_actions.items():
+        assert real_actions.get(operation) == action == f"KashFlow/{operation}"
+
+
+def test_operations_use_kashflows_messages(ours, real):
+    def messages(root):
+        port = root.find(f"{{{WSDL}}}portType[@name='KashFlowAPISoap']")
+        return {op.get("name"): (op.find(f"{{{WSDL}}}input").get("message"),
+                                 op.find(f"{{{WSDL}}}output").get("message"))
+                for op in port.iterfind(f"{{{WSDL}}}operation")}
+
+    def parts(root):
+        return {m.get("name"): m.find(f"{{{WSDL}}}part").get("element")
+                for m in root.iterfind(f"{{{WSDL}}}message")}
+
+    real_messages, real_parts, our_parts = messages(real), parts(real), parts(ours)
+    for operation, (inp, out) in messages(ours).items():
+        assert real_messages[operation] == (inp, out)
+        for message in (inp, out):
+            name = message.split(":", 1)[1]
+            assert our_parts[name] == real_parts[name]
