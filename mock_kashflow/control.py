@@ -106,8 +106,10 @@ def add_records(username: str, collection: str) -> tuple[Response, int]:
         account = account_or_404(username)
         added = []
         for raw in records:
+            # A payment says which side it belongs to, outside KashFlow's type.
+            internal = {k: raw.pop(k) for k in ("kind",) if k in raw}
             try:
-                record = schema.blank(type_, **schema.from_json(type_, raw))
+                record = {**schema.blank(type_, **schema.from_json(type_, raw)), **internal}
             except (KeyError, ValueError, TypeError) as error:
                 abort(400, str(error))
             if not record.get(key):

@@ -166,15 +166,16 @@ def apply_credit_note(account: Account, invoice_id: int, credit_id: int) -> bool
         raise KashFlowError(f"There is no credit note with the ID {credit_id}")
     if credit["CustomerID"] != invoice["CustomerID"]:
         raise KashFlowError("The credit note and the invoice belong to different customers")
-    available = -gross(credit) - credit["AmountPaid"]
+    # Applying a credit is two payments that sum to zero: the invoice is paid by
+    # the amount, the (negative) credit note by minus the amount.
+    available = credit["AmountPaid"] - gross(credit)
     outstanding = gross(invoice) - invoice["AmountPaid"]
     amount = min(available, outstanding)
     if amount <= 0:
         raise KashFlowError("Nothing is left to apply: the credit note is used up or the "
                             "invoice is already paid")
     record_paid(invoice, amount)
-    credit["AmountPaid"] += amount
-    credit["Paid"] = int(credit["AmountPaid"] >= -gross(credit))
+    record_paid(credit, -amount)
     account.credit_allocations.append(
         {"InvoiceDBID": invoice_id, "CreditNoteDBID": credit_id, "Amount": amount})
     return True
