@@ -1,0 +1,280 @@
+"""KashFlowClient: KashFlow's SOAP API as typed Python methods.
+
+Every call sends UserName and Password (KashFlow has no sessions), checks
+Status, and turns failures into kashflow.errors. Reads are retried on any
+transient failure; writes only when KashFlow surely did not receive them.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import requests
+import zeep
+
+from . import convert
+from .convert import Builder, Raw, items, plain
+from .errors import NotFoundError, UnclearOutcomeError, error_from_status
+from .failures import WIRE_ERRORS, no_status, translate
+from .models import (
+    Attachment,
+    BankAccount,
+    CompanyDetails,
+    Currency,
+    Customer,
+    Document,
+    NominalCode,
+    Payment,
+    PaymentMethod,
+    Project,
+    ReceiptPage,
+    Supplier,
+    VatRate,
+)
+from .retry import RetryPolicy
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, KashFlowTransport, install_redaction
+
+DEFAULT_URL = "https://securedwebapp.com/api/service.asmx"
+BINDING = "{KashFlow}KashFlowAPISoap"  # SOAP 1.1
+# Operations that change the account. They are never sent twice unless the
+# first attempt surely did not reach KashFlow (see kashflow.failures).
+WRITES = frozenset({
+    "AutoAuthIP", "InsertSupplier", "InsertCustomer", "InsertReceipt", "InsertInvoice",
+    "DeleteReceipt", "DeleteInvoice", "InsertReceiptPayment", "InsertInvoicePayment",
+    "AttachFileToReceipt", "applyCreditNoteToInvoice",
+})
+
+
+class KashFlowClient:
+    def __init__(self, username: str, password: str, url: str = DEFAULT_URL,
+                 timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5,
+                 app_name: str = "dext-kashflow", session: requests.Session | None = None, *,
+                 sleep: Callable[[float], None] = time.sleep,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+        if not timeout or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        install_redaction()
+        self.username = username
+        self._password = password  # kept out of repr() and of every message
+        self.url = url
+        self.app_name = app_name
+        self.timeout = timeout
+        self._owns_session = session is None
+        self._transport = KashFlowTransport(timeout, max_response_bytes, session)
+        self._retry = RetryPolicy(max_retries=max_retries, backoff=backoff, sleep=sleep)
+        settings = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
+                                 forbid_entities=True, forbid_external=True)
+        # The WSDL ships with the package: building a client never touches the network.
+        with resources.files(__package__).joinpath("wsdl/kashflow.wsdl").open("rb") as wsdl:
+            self._zeep = zeep.Client(wsdl, transport=self._transport, settings=settings)
+        self._service = self._zeep.create_service(BINDING, url)
+        self._build = Builder(self._zeep)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(username={self.username!r}, url={self.url!r})"
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._transport.session.close()
+
+    def __enter__(self) -> KashFlowClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # The one way out -----------------------------------------------------------
+
+    def _call(self, operation: str, **params: Any) -> Raw:
+        """Call operation, retrying as allowed; the response as a dict when Status is OK."""
+        write = operation in WRITES
+        method = getattr(self._service, operation)
+
+        def attempt() -> Raw:
+            self._transport.answered = False
+            try:
+                response = method(UserName=self.username, Password=self._password, **params)
+            except WIRE_ERRORS as error:
+                raise translate(error, operation, self.url, write) from error
+            except Exception as error:
+                if not self._transport.answered:
+                    raise  # the request could not be built: a bug, and nothing was sent
+                # zeep failed on the answer in a way it does not report as its own error.
+                raise translate(error, operation, self.url, write) from error
+            raw: Raw = plain(response) or {}
+            status = raw.get("Status")
+            if status == "OK":
+                return raw
+            if status == "NO":
+                raise error_from_status(operation, raw.get("StatusDetail"))
+            raise no_status(operation, status, write)
+
+        return self._retry.run(attempt, operation)
+
+    def _result(self, operation: str, **params: Any) -> Any:
+        return self._call(operation, **params).get(f"{operation}Result")
+
+    def _new_id(self, operation: str, **params: Any) -> int:
+        """The id or number a write returns; KashFlow's 0 means we cannot tell what happened."""
+        value = self._result(operation, **params)
+        if not value:
+            raise UnclearOutcomeError(
+                f"KashFlow answered {operation} with OK but without the new id or number, so "
+                "it may or may not have applied it. Look it up in KashFlow before sending it "
+                "again.", operation=operation)
+        return int(value)
+
+    # Connection --------------------------------------------------------------
+
+    def auto_auth_ip(self, key: str) -> int:
+        """Add this server's IP address to the account's access list, with the AutoAuth key."""
+        return int(self._result("AutoAuthIP", appName=self.app_name, AutoAuthKey=key) or 0)
+
+    def get_company_details(self) -> CompanyDetails:
+        return convert.to_company(self._result("GetCompanyDetails") or {})
+
+    def is_vat_registered(self) -> bool:
+        return bool(self._result("isUserVATRegistered"))
+
+    # Lists -------------------------------------------------------------------
+
+    def get_nominal_codes(self) -> list[NominalCode]:
+        result = self._result("GetNominalCodesExtended")
+        return [convert.to_nominal(r) for r in items(result, "NominalCodeExtended")]
+
+    def get_vat_rates(self) -> list[VatRate]:
+        return [convert.to_vat_rate(r) for r in items(self._result("GetVATRates"),
+                                                       "BasicDataset")]
+
+    def get_bank_accounts(self) -> list[BankAccount]:
+        return [convert.to_bank_account(r) for r in items(self._result("GetBankAccounts"),
+                                                           "BankAccount")]
+
+    def get_projects(self) -> list[Project]:
+        return [convert.to_project(r) for r in items(self._result("GetProjects"),
+                                                      "BasicDataset")]
+
+    def get_invoice_payment_methods(self) -> list[PaymentMethod]:
+        return [convert.to_payment_method(r) for r in items(self._result("GetInvPayMethods"),
+                                                             "PaymentMethod")]
+
+    def get_receipt_payment_methods(self) -> list[PaymentMethod]:
+        return [convert.to_payment_method(r) for r in items(self._result("GetRecPayMethods"),
+                                                             "PaymentMethod")]
+
+    def get_currencies(self) -> list[Currency]:
+        return [convert.to_currency(r) for r in items(self._result("GetCurrencies"),
+                                                       "Currencies")]
+
+    # Suppliers and customers -------------------------------------------------
+
+    def get_suppliers(self) -> list[Supplier]:
+        return [convert.to_supplier(r) for r in items(self._result("GetSuppliers"), "Supplier")]
+
+    def get_supplier(self, code: str) -> Supplier:
+        return self._supplier("GetSupplier", f"code {code}", SupplierCode=code)
+
+    def get_supplier_by_id(self, id: int) -> Supplier:
+        return self._supplier("GetSupplierByID", f"ID {id}", SupplierID=id)
+
+    def insert_supplier(self, supplier: Supplier) -> int:
+        return self._new_id("InsertSupplier", supl=self._build.supplier(supplier))
+
+    def _supplier(self, operation: str, what: str, **params: Any) -> Supplier:
+        supplier = convert.to_supplier(self._result(operation, **params) or {})
+        if not supplier.id:  # an empty record, KashFlow's other way of saying "none"
+            raise NotFoundError(f"KashFlow has no supplier with the {what}.",
+                                operation=operation)
+        return supplier
+
+    def get_customers(self) -> list[Customer]:
+        return [convert.to_customer(r) for r in items(self._result("GetCustomers"), "Customer")]
+
+    def get_customer(self, code: str) -> Customer:
+        return self._customer("GetCustomer", f"code {code}", CustomerCode=code)
+
+    def get_customer_by_id(self, id: int) -> Customer:
+        return self._customer("GetCustomerByID", f"ID {id}", CustomerID=id)
+
+    def insert_customer(self, customer: Customer) -> int:
+        return self._new_id("InsertCustomer", custr=self._build.customer(customer))
+
+    def _customer(self, operation: str, what: str, **params: Any) -> Customer:
+        customer = convert.to_customer(self._result(operation, **params) or {})
+        if not customer.id:
+            raise NotFoundError(f"KashFlow has no customer with the {what}.",
+                                operation=operation)
+        return customer
+
+    # Purchases (KashFlow: receipts) ------------------------------------------
+
+    def insert_receipt(self, doc: Document) -> int:
+        """Send a purchase invoice or credit note with its lines; its new receipt number."""
+        return self._new_id("InsertReceipt", Inv=self._build.invoice(doc))
+
+    def get_receipt(self, number: int) -> Document:
+        return self._document("GetReceipt", "receipt", number, ReceiptNumber=number)
+
+    def get_receipts_for_supplier(self, supplier_id: int) -> list[Document]:
+        result = self._result("GetReceiptsForSupplier", SupplierID=supplier_id)
+        return [convert.to_document(r) for r in items(result, "Invoice")]
+
+    def get_receipts_page(self, page: int = 1, per_page: int = 100,
+                          filter_by: str = "All") -> ReceiptPage:
+        """One page of receipts, newest first; KashFlow allows at most 100 per page."""
+        raw = self._call("GetReceiptsWithPaging", Page=page, PerPage=per_page,
+                         FilterBy=filter_by)
+        return convert.to_receipt_page(raw)
+
+    def delete_receipt(self, number: int) -> None:
+        self._call("DeleteReceipt", ReceiptNumber=number)
+
+    def insert_receipt_payment(self, payment: Payment) -> int:
+        return self._new_id("InsertReceiptPayment", ReceiptPayment=self._build.payment(payment))
+
+    def attach_file_to_receipt(self, number: int, attachment: Attachment) -> int:
+        """Attach a file to the receipt with this number; the attachment's id."""
+        extension = attachment.filename.rpartition(".")[2] if "." in attachment.filename else ""
+        return self._new_id(
+            "AttachFileToReceipt", ReceiptNo=number,
+            Base64String=base64.b64encode(attachment.content).decode("ascii"),
+            ContentType=attachment.content_type or convert.guess_content_type(
+                attachment.filename),
+            Filename=attachment.filename, FileExtension=extension,
+            FileSize=str(len(attachment.content)))
+
+    # Sales (KashFlow: invoices) ----------------------------------------------
+
+    def insert_invoice(self, doc: Document) -> int:
+        """Send a sales invoice or credit note with its lines; its new invoice number."""
+        return self._new_id("InsertInvoice", Inv=self._build.invoice(doc))
+
+    def get_invoice(self, number: int) -> Document:
+        return self._document("GetInvoice", "invoice", number, InvoiceNumber=number)
+
+    def get_invoices_for_customer(self, customer_id: int) -> list[Document]:
+        result = self._result("GetInvoicesForCustomer", CustID=customer_id)
+        return [convert.to_document(r) for r in items(result, "Invoice")]
+
+    def delete_invoice(self, number: int) -> None:
+        self._call("DeleteInvoice", InvoiceNumber=number)
+
+    def insert_invoice_payment(self, payment: Payment) -> int:
+        return self._new_id("InsertInvoicePayment", InvoicePayment=self._build.payment(payment))
+
+    def apply_credit_note(self, invoice_id: int, credit_note_id: int) -> bool:
+        """Set a credit note against an invoice; both by db_id, not by number."""
+        return bool(self._result("applyCreditNoteToInvoice", InvoiceID=invoice_id,
+                                 CreditNoteID=credit_note_id))
+
+    def _document(self, operation: str, noun: str, number: int, **params: Any) -> Document:
+        raw = self._result(operation, **params)
+        # KashFlow answers an unknown number with an empty document, not Status NO.
+        if not raw or not raw.get("InvoiceDBID"):
+            raise NotFoundError(f"KashFlow has no {noun} with the number {number}.",
+                                operation=operation)
+        return convert.to_document(raw)

@@ -1,0 +1,151 @@
+"""What can go wrong when talking to KashFlow, as exceptions a caller can act on.
+
+KashFlowError
+├── AuthenticationError        wrong username or password
+├── AccessDeniedError          the account's API Settings keep us out
+│   ├── IPNotAllowedError      our address is not in the access list
+│   ├── ApiDisabledError       the SOAP API is switched off
+│   └── AutoAuthError          AutoAuth is off or the key is wrong
+├── NotFoundError              the record asked for does not exist
+├── ValidationError            KashFlow refused the request as it is
+├── UnexpectedResponseError    the answer was not one KashFlow's API gives
+├── ConfigurationError         the client cannot work as set up, e.g. a bad URL
+└── TransientError             worth trying again later
+    ├── RateLimitedError       HTTP 429; retry_after says when
+    └── UnclearOutcomeError    a write may or may not have been applied
+
+Business refusals come back as Status NO with a StatusDetail sentence;
+error_from_status() picks the class from that sentence and keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+class KashFlowError(Exception):
+    """Base of every error the client raises; str() is a sentence for a person."""
+
+    def __init__(self, message: str, *, operation: str = "", status_detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.operation = operation  # KashFlow's operation name, e.g. "InsertReceipt"
+        self.status_detail = status_detail  # KashFlow's own words, when it gave any
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments do not survive Exception's default pickling,
+        # and queued jobs may pickle the error they failed with.
+        return (type(self), (self.message,), self.__dict__)
+
+
+class AuthenticationError(KashFlowError):
+    pass
+
+
+class AccessDeniedError(KashFlowError):
+    pass
+
+
+class IPNotAllowedError(AccessDeniedError):
+    pass
+
+
+class ApiDisabledError(AccessDeniedError):
+    pass
+
+
+class AutoAuthError(AccessDeniedError):
+    pass
+
+
+class NotFoundError(KashFlowError):
+    pass
+
+
+class ValidationError(KashFlowError):
+    pass
+
+
+class UnexpectedResponseError(KashFlowError):
+    pass
+
+
+class ConfigurationError(KashFlowError):
+    pass
+
+
+class TransientError(KashFlowError):
+    """The call failed for a reason that may pass; the client already retried reads."""
+
+    def __init__(self, message: str, *, operation: str = "", status_detail: str = "",
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, operation=operation, status_detail=status_detail)
+        self.retry_after = retry_after  # seconds, when the server said
+        self.attempts = 1  # set by the retry loop
+
+    def __str__(self) -> str:
+        if self.attempts > 1:
+            return f"{self.message} (gave up after {self.attempts} attempts)"
+        return self.message
+
+
+class RateLimitedError(TransientError):
+    pass
+
+
+class UnclearOutcomeError(TransientError):
+    """A write was sent and no clear answer came back. Never retried by the client:
+    look the document up in KashFlow (e.g. by its reference) before sending it again."""
+
+
+# StatusDetail -> error -------------------------------------------------------
+
+IP_REFUSED = re.compile(r"The IP address of .*? is not in the access list", re.IGNORECASE)
+
+HINTS: dict[type[KashFlowError], str] = {
+    AuthenticationError: "KashFlow did not accept the username or password ({detail}). Check "
+                         "both; if KashFlow's API Settings use a separate API password, enter "
+                         "that one.",
+    IPNotAllowedError: "KashFlow refused this server's IP address ({detail}). Reconnect with "
+                       "the AutoAuth key, or add the address to the access list in KashFlow's "
+                       "API Settings.",
+    ApiDisabledError: "The SOAP API is switched off for this KashFlow account ({detail}). Tick "
+                      "\"Enable SOAP API\" in KashFlow's API Settings.",
+    AutoAuthError: "KashFlow refused the AutoAuth key ({detail}). Tick \"Enable AutoAuth\" in "
+                   "KashFlow's API Settings and copy the key from there again.",
+    AccessDeniedError: "KashFlow denied access ({detail}). Check the account's API Settings "
+                       "in KashFlow.",
+    NotFoundError: "KashFlow could not find what {operation} asked for ({detail}).",
+    ValidationError: "KashFlow refused {operation}: {detail}.",
+}
+
+
+def classify_status_detail(detail: str) -> type[KashFlowError]:
+    """The error class for a Status NO, from KashFlow's StatusDetail sentence."""
+    text = detail.strip().lower()
+    if text.startswith("incorrect username or password"):
+        return AuthenticationError
+    if IP_REFUSED.search(detail):
+        return IPNotAllowedError
+    if "autoauth" in text:
+        return AutoAuthError
+    if "api" in text and ("not enabled" in text or "disabled" in text):
+        return ApiDisabledError
+    if "access denied" in text:
+        return AccessDeniedError
+    if text.startswith("there is no"):
+        return NotFoundError
+    return ValidationError
+
+
+def error_from_status(operation: str, detail: str | None) -> KashFlowError:
+    """The exception for a response with Status NO."""
+    detail = (detail or "").strip()
+    cls = classify_status_detail(detail)
+    shown = f'"{detail.rstrip(".")}"' if detail else "no reason given"
+    message = HINTS[cls].format(detail=shown, operation=operation)
+    return cls(message, operation=operation, status_detail=detail)

@@ -1,0 +1,83 @@
+"""Fixtures shared by the cross-part tests: one mock KashFlow server for the session.
+
+Tests share that server, so none of them resets it: each gets its own account
+(a fresh, unique username) and removes the faults it injected.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+import requests
+from rawsoap import Account, new_account
+
+from kashflow import KashFlowClient
+from kashflow.models import Customer, Supplier
+from mock_kashflow import ThreadedMockServer
+
+
+@pytest.fixture(scope="session")
+def mock_server():
+    server = ThreadedMockServer(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kashflow_account(mock_server) -> Account:
+    """A new demo account that any IP may use: .username, .password, .autoauth_key,
+    .url (the SOAP endpoint), .base_url, .state() and .settings(**values)."""
+    return new_account(mock_server.url, seed="demo", open_ips=True)
+
+
+@pytest.fixture
+def client(kashflow_account) -> KashFlowClient:
+    with KashFlowClient(kashflow_account.username, kashflow_account.password,
+                        url=kashflow_account.url, timeout=5.0) as kashflow:
+        yield kashflow
+
+
+@dataclass
+class Demo:
+    """The demo account's records, found through the client, for building documents."""
+
+    nominal_ids: dict[int, int]  # nominal code (7502) -> KashFlow id
+    suppliers: dict[str, Supplier]  # by code
+    customers: dict[str, Customer]
+    bank_account_id: int
+    receipt_method_id: int
+    invoice_method_id: int
+    project_id: int
+
+
+@pytest.fixture
+def demo(client) -> Demo:
+    return Demo(
+        nominal_ids={n.code: n.id for n in client.get_nominal_codes()},
+        suppliers={s.code: s for s in client.get_suppliers()},
+        customers={c.code: c for c in client.get_customers()},
+        bank_account_id=client.get_bank_accounts()[0].id,
+        receipt_method_id=client.get_receipt_payment_methods()[0].id,
+        invoice_method_id=client.get_invoice_payment_methods()[0].id,
+        project_id=client.get_projects()[0].id,
+    )
+
+
+def account_state(base_url: str, username: str) -> dict:
+    """An account's whole state in the mock, as JSON."""
+    response = requests.get(f"{base_url}/_mock/accounts/{username}", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture
+def inject_fault(mock_server):
+    """inject_fault(operation, kind, times=1, delay_ms=0): make the next calls fail.
+    Faults are server-wide, so they are cleared when the test ends."""
+
+    def inject(operation: str, kind: str, times: int = 1, delay_ms: int = 0) -> None:
+        requests.post(f"{mock_server.url}/_mock/faults", timeout=10, json={
+            "operation": operation, "kind": kind, "times": times, "delay_ms": delay_ms,
+        }).raise_for_status()
+
+    yield inject
+    requests.delete(f"{mock_server.url}/_mock/faults", timeout=10).raise_for_status()
