@@ -1,0 +1,17 @@
+from trytond.exceptions import UserError
+
+
+class KashFlowUserError(UserError):
+    "KashFlow refused or could not answer a call"
+
+
+class ConnectError(KashFlowUserError):
+    "The connect wizard could not make the connection"
+
+
+class ConnectionExpiredError(KashFlowUserError):
+    "The connection no longer works: it must be reconnected"
+
+
+class KashFlowUnavailableError(KashFlowUserError):
+    "KashFlow could not be reached; trying again later may work"

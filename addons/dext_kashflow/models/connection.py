@@ -1,0 +1,332 @@
+"The KashFlow connection of a company: credentials, state and the refresh."
+import datetime as dt
+import logging
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import trytond.config as config
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction, without_check_access
+
+from kashflow import DEFAULT_URL, KashFlowClient
+from kashflow.errors import AccessDeniedError, AuthenticationError, KashFlowError, TransientError
+
+from .. import sync
+from ..exceptions import ConnectionExpiredError, KashFlowUnavailableError, KashFlowUserError
+
+logger = logging.getLogger(__name__)
+
+# KashFlow writes the application name as the comment of the IP it lets in.
+APP_NAME = 'Tryton (dext-kashflow)'
+# The real service's API Settings page; the mock serves /api-settings.
+KASHFLOW_API_SETTINGS = 'https://app.kashflow.com/api.asp'
+TIMEOUT = config.getfloat('dext_kashflow', 'timeout', default=30)
+
+STATES = [
+    ('not_connected', "Not Connected"),
+    ('connected', "Connected"),
+    ('expired', "Expired"),
+    ('error', "Error"),
+    ]
+REFRESH_STATES = [
+    (None, ""),
+    ('refreshing', "Refreshing"),
+    ('done', "Done"),
+    ('failed', "Failed"),
+    ]
+
+
+def default_service_url():
+    return config.get('dext_kashflow', 'url', default=DEFAULT_URL)
+
+
+def api_settings_url(service_url):
+    "The web page where a KashFlow user finds the API Settings"
+    if not service_url:
+        return None
+    if service_url.rstrip('/') == DEFAULT_URL.rstrip('/'):
+        return KASHFLOW_API_SETTINGS
+    parts = urlsplit(service_url)
+    return f'{parts.scheme}://{parts.netloc}/api-settings'
+
+
+def error_message(connection_name, url, error):
+    "The message for a KashFlow error met while working"
+    if isinstance(error, (AuthenticationError, AccessDeniedError)):
+        return gettext('dext_kashflow.msg_connection_expired',
+            connection=connection_name, reason=str(error))
+    if isinstance(error, TransientError):
+        return gettext('dext_kashflow.msg_kashflow_unreachable',
+            url=url, reason=str(error))
+    return gettext('dext_kashflow.msg_kashflow_refused', reason=str(error))
+
+
+class Connection(ModelSQL, ModelView):
+    __name__ = 'kashflow.connection'
+    __string__ = "KashFlow Connection"
+    _rec_name = 'username'
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, ondelete='RESTRICT',
+        states={
+            'readonly': Eval('state') != 'not_connected',
+            })
+    url = fields.Char(
+        "Service URL", required=True,
+        states={
+            'readonly': Eval('state') != 'not_connected',
+            },
+        help="The address of KashFlow's SOAP API.")
+    username = fields.Char("Username", readonly=True)
+    password = fields.Char("Password", readonly=True, strip=False)
+    autoauth_key = fields.Char(
+        "API Key", readonly=True,
+        help="The AutoAuth key from KashFlow's API Settings.")
+    state = fields.Selection(STATES, "State", readonly=True, required=True)
+    state_message = fields.Text("Message", readonly=True)
+    kashflow_company = fields.Char("KashFlow Company", readonly=True)
+    connected_at = fields.DateTime("Connected At", readonly=True)
+    publish_tax = fields.Boolean(
+        "Publish Tax Data",
+        help="Send the tax of each line to KashFlow.\n"
+        "Leave unticked when KashFlow should not record VAT.")
+    refresh_state = fields.Selection(
+        REFRESH_STATES, "Refresh State", readonly=True)
+    last_refresh = fields.DateTime("Last Refresh", readonly=True)
+    refresh_summary = fields.Text("Refresh Summary", readonly=True)
+    account_mappings = fields.One2Many(
+        'kashflow.account_mapping', 'connection', "Account Mappings")
+    tax_mappings = fields.One2Many(
+        'kashflow.tax_mapping', 'connection', "Tax Mappings")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('company_unique', Unique(t, t.company),
+                'dext_kashflow.msg_connection_company_unique'),
+            ]
+        cls._buttons.update({
+                'connect': {
+                    'invisible': Eval('state') != 'not_connected',
+                    'depends': ['state'],
+                    },
+                'reconnect': {
+                    'invisible': Eval('state') == 'not_connected',
+                    'depends': ['state'],
+                    },
+                'refresh': {
+                    'invisible': ~Eval('state').in_(['connected', 'error']),
+                    'depends': ['state'],
+                    },
+                'suggest_mappings': {
+                    'invisible': Eval('state') == 'not_connected',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_url(cls):
+        return default_service_url()
+
+    @classmethod
+    def default_state(cls):
+        return 'not_connected'
+
+    @classmethod
+    def default_publish_tax(cls):
+        return True
+
+    def get_rec_name(self, name):
+        company = self.company.rec_name if self.company else ''
+        if self.username:
+            return f'{company} ({self.username})'
+        return company
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//label[@id="refreshing"]', 'states', {
+                    'invisible': Eval('refresh_state') != 'refreshing',
+                    }),
+            ('//label[@id="expired"]', 'states', {
+                    'invisible': Eval('state') != 'expired',
+                    }),
+            ('//page[@id="mappings"]', 'states', {
+                    'invisible': Eval('state') == 'not_connected',
+                    }),
+            ]
+
+    @classmethod
+    def copy(cls, connections, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['username', 'password', 'autoauth_key', 'state_message',
+                'kashflow_company', 'connected_at', 'refresh_state',
+                'last_refresh', 'refresh_summary']:
+            default.setdefault(name)
+        default.setdefault('state', 'not_connected')
+        return super().copy(connections, default=default)
+
+    # Talking to KashFlow ----------------------------------------------
+
+    def client(self):
+        "A KashFlow client with the stored credentials"
+        with without_check_access():
+            record = self.__class__(self.id)
+            username, password = record.username, record.password
+        return KashFlowClient(
+            username or '', password or '', url=self.url, timeout=TIMEOUT,
+            app_name=APP_NAME)
+
+    def check_connected(self):
+        if self.state == 'expired':
+            raise ConnectionExpiredError(gettext(
+                    'dext_kashflow.msg_connection_expired',
+                    connection=self.rec_name,
+                    reason=self.state_message or ''))
+        if self.state == 'not_connected':
+            raise ConnectionExpiredError(gettext(
+                    'dext_kashflow.msg_connection_not_connected',
+                    connection=self.rec_name))
+
+    @contextmanager
+    def session(self):
+        """Yield a client and turn what KashFlow refuses into user errors.
+
+        A refused login marks the connection expired in a transaction of its
+        own, so that it stays expired when the caller's transaction rolls
+        back. The caller must not have written this connection in its own
+        transaction before (the row would be locked).
+        """
+        self.check_connected()
+        client = self.client()
+        try:
+            yield client
+        except (AuthenticationError, AccessDeniedError) as error:
+            message = error_message(self.rec_name, self.url, error)
+            self.expire(message)
+            raise ConnectionExpiredError(message) from error
+        except TransientError as error:
+            raise KashFlowUnavailableError(
+                error_message(self.rec_name, self.url, error)) from error
+        except KashFlowError as error:
+            raise KashFlowUserError(
+                error_message(self.rec_name, self.url, error)) from error
+        finally:
+            client.close()
+
+    def expire(self, message):
+        "Mark the connection expired, whatever happens to this transaction"
+        logger.info("KashFlow connection %s expired", self.id)
+        with Transaction().new_transaction(), without_check_access():
+            self.__class__.write([self.__class__(self.id)], {
+                    'state': 'expired',
+                    'state_message': message,
+                    })
+
+    # Buttons ----------------------------------------------------------
+
+    @classmethod
+    @ModelView.button_action('dext_kashflow.wizard_connect')
+    def connect(cls, connections):
+        pass
+
+    @classmethod
+    @ModelView.button_action('dext_kashflow.wizard_connect')
+    def reconnect(cls, connections):
+        pass
+
+    @classmethod
+    @ModelView.button
+    def refresh(cls, connections):
+        "Check that KashFlow still lets us in, then refresh in the background"
+        for connection in connections:
+            with connection.session() as client:
+                client.get_company_details()
+        cls.queue_refresh(connections)
+
+    @classmethod
+    @ModelView.button
+    def suggest_mappings(cls, connections):
+        pool = Pool()
+        AccountMapping = pool.get('kashflow.account_mapping')
+        TaxMapping = pool.get('kashflow.tax_mapping')
+        with without_check_access():
+            for connection in connections:
+                AccountMapping.suggest(connection)
+                TaxMapping.suggest(connection)
+
+    # Refresh ----------------------------------------------------------
+
+    @classmethod
+    def queue_refresh(cls, connections):
+        cls.write(connections, {'refresh_state': 'refreshing'})
+        cls.__queue__.sync_lists(connections)
+
+    @classmethod
+    def refresh_all(cls):
+        "Scheduled refresh of every working connection"
+        connections = cls.search([('state', 'in', ['connected', 'error'])])
+        if connections:
+            cls.queue_refresh(connections)
+
+    @classmethod
+    def sync_lists(cls, connections):
+        "Copy KashFlow's lists into Tryton (run by the queue)"
+        for connection in connections:
+            connection._sync_lists()
+
+    def _sync_lists(self):
+        if self.state not in {'connected', 'error'}:
+            self.refresh_state = 'failed'
+            self.refresh_summary = gettext(
+                'dext_kashflow.msg_refresh_not_connected')
+            self.save()
+            return
+        try:
+            with self.client() as client:
+                data = sync.fetch(client)
+        except KashFlowError as error:
+            logger.info("KashFlow refresh of connection %s failed: %s",
+                self.id, error)
+            self.refresh_state = 'failed'
+            self.refresh_summary = error_message(
+                self.rec_name, self.url, error)
+            if isinstance(error, (AuthenticationError, AccessDeniedError)):
+                self.state = 'expired'
+                self.state_message = self.refresh_summary
+            elif not isinstance(error, TransientError):
+                self.state = 'error'
+                self.state_message = self.refresh_summary
+            self.save()
+            return
+        try:
+            stats = sync.apply(self, data)
+        except Exception:
+            # Only the list rows are written so far, not this connection,
+            # so a transaction of its own can record the failure.
+            self._refresh_crashed()
+            raise
+        self.refresh_state = 'done'
+        self.last_refresh = dt.datetime.now()
+        self.refresh_summary = sync.summary(stats)
+        if self.state == 'error':
+            self.state, self.state_message = 'connected', None
+        self.save()
+
+    def _refresh_crashed(self):
+        cls = self.__class__
+        with Transaction().new_transaction(), without_check_access():
+            cls.write([cls(self.id)], {
+                    'refresh_state': 'failed',
+                    'refresh_summary': gettext(
+                        'dext_kashflow.msg_refresh_crashed'),
+                    })

@@ -1,0 +1,210 @@
+from decimal import Decimal
+from unittest.mock import patch
+
+from trytond.modules.company.tests import CompanyTestMixin, create_company, set_company
+from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+from kashflow import models as kf
+from kashflow.errors import AuthenticationError
+
+from ..exceptions import ConnectionExpiredError
+from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
+from ..sync import apply, fetch
+
+_test_wizards = ModuleTestCase.test_wizards.__wrapped__
+
+
+def join_group(xml_id, user=1):
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    User.write([User(user)], {
+            'groups': [('add', [ModelData.get_id('dext_kashflow', xml_id)])],
+            })
+
+
+class FakeClient:
+    "Answers like KashFlowClient, from lists given by the test"
+
+    def __init__(self, **lists):
+        self.lists = lists
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def close(self):
+        pass
+
+    def __getattr__(self, name):
+        key = name.removeprefix('get_')
+        return lambda: list(self.lists.get(key, []))
+
+
+def demo_client(**changes):
+    lists = {
+        'nominal_codes': [
+            kf.NominalCode(11, 7502, "Telephone", vat_rate=Decimal(20)),
+            kf.NominalCode(12, 5000, "Purchases ")],
+        'vat_rates': [kf.VatRate(1, "20%", Decimal(20))],
+        'suppliers': [kf.Supplier(21, 'BT01', "BT Business")],
+        'customers': [kf.Customer(31, 'ACME01', "Acme")],
+        'bank_accounts': [kf.BankAccount(41, "Current", 1200)],
+        'projects': [kf.Project(51, "Refit", 'P001')],
+        'invoice_payment_methods': [kf.PaymentMethod(1, "Cash")],
+        'receipt_payment_methods': [kf.PaymentMethod(1, "Cash")],
+        }
+    lists.update(changes)
+    return FakeClient(**lists)
+
+
+class DextKashflowTestCase(
+        PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
+    "Test the dext_kashflow module"
+    module = 'dext_kashflow'
+
+    @with_transaction()
+    def test_wizards(self):
+        # Only KashFlow administrators may run the connect wizard, and the
+        # module does not put the admin user in that group.
+        join_group('group_kashflow_admin')
+        _test_wizards(self)
+
+    def _connection(self, state='connected'):
+        Connection = Pool().get('kashflow.connection')
+        company = create_company()
+        with set_company(company):
+            connection = Connection(
+                company=company, state=state, username='u', password='p',
+                url='http://127.0.0.1:9/api/service.asmx')
+            connection.save()
+        return connection
+
+    def test_api_settings_url(self):
+        self.assertEqual(
+            api_settings_url('https://securedwebapp.com/api/service.asmx'),
+            KASHFLOW_API_SETTINGS)
+        self.assertEqual(
+            api_settings_url('http://127.0.0.1:8080/api/service.asmx'),
+            'http://127.0.0.1:8080/api-settings')
+        self.assertIsNone(api_settings_url(None))
+
+    @with_transaction()
+    def test_refresh_writes_only_changes(self):
+        pool = Pool()
+        Nominal = pool.get('kashflow.nominal')
+        VatRate = pool.get('kashflow.vat_rate')
+        PaymentMethod = pool.get('kashflow.payment_method')
+        connection = self._connection()
+
+        stats = apply(connection, fetch(demo_client()))
+        self.assertEqual(stats['kashflow.nominal'].created, 2)
+        self.assertEqual(stats['kashflow.vat_rate'].active, 2)  # + exempt
+        self.assertEqual(stats['kashflow.payment_method'].created, 2)
+        self.assertEqual(
+            {m.kind for m in PaymentMethod.search([])},
+            {'invoice', 'receipt'})
+        purchases, = Nominal.search([('code', '=', 5000)])
+        self.assertEqual(purchases.name, "Purchases")
+
+        stats = apply(connection, fetch(demo_client()))
+        self.assertEqual(sum(s.writes for s in stats.values()), 0)
+
+        stats = apply(connection, fetch(demo_client(
+                    nominal_codes=[
+                        kf.NominalCode(11, 7502, "Phone", vat_rate=Decimal(20)),
+                        kf.NominalCode(11, 7502, "Duplicate")],
+                    vat_rates=[kf.VatRate(1, "20%", Decimal('20.00'))])))
+        nominal = stats['kashflow.nominal']
+        self.assertEqual(
+            (nominal.active, nominal.created, nominal.updated,
+                nominal.deactivated),
+            (1, 0, 1, 1))
+        self.assertEqual(stats['kashflow.vat_rate'].writes, 0)
+        self.assertEqual(Nominal.search([], count=True), 1)
+        self.assertEqual(
+            Nominal.search([('active', '=', False)], count=True), 1)
+        exempt, = VatRate.search([('rate', '<', 0)])
+        self.assertTrue(exempt.exempt)
+
+        stats = apply(connection, fetch(demo_client()))
+        self.assertEqual(stats['kashflow.nominal'].updated, 2)
+        self.assertEqual(Nominal.search([], count=True), 2)
+
+    @with_transaction()
+    def test_link_parties(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Supplier = pool.get('kashflow.supplier')
+        connection = self._connection()
+        by_code, by_name, twin1, twin2 = Party.create([
+                {'name': "Someone", 'code': 'bt01'},
+                {'name': "acme ltd"},
+                {'name': "Twin"},
+                {'name': "Twin"},
+                ])
+        apply(connection, fetch(demo_client(
+                    suppliers=[
+                        kf.Supplier(21, 'BT01', "BT Business"),
+                        kf.Supplier(22, 'ACME', "ACME Ltd"),
+                        kf.Supplier(23, 'TWIN', "Twin"),
+                        kf.Supplier(24, 'ACME2', "Acme Ltd")])))
+        links = {s.code: s.party for s in Supplier.search([])}
+        self.assertEqual(links['BT01'], by_code)
+        self.assertEqual(links['ACME'], by_name)
+        self.assertIsNone(links['TWIN'])  # two parties of that name
+        self.assertIsNone(links['ACME2'])  # its party is taken
+        self.assertEqual(by_code.kashflow_supplier(connection).code, 'BT01')
+        self.assertIsNone(by_code.kashflow_customer(connection))
+
+        stats = apply(connection, fetch(demo_client(suppliers=[])))
+        self.assertEqual(stats['kashflow.supplier'].deactivated, 4)
+        self.assertEqual(by_code.kashflow_supplier(connection).code, 'BT01')
+
+    @with_transaction()
+    def test_session_expires_connection(self):
+        pool = Pool()
+        Connection = pool.get('kashflow.connection')
+        connection = self._connection()
+        transaction = Transaction()
+        transaction.commit()
+
+        refused = AuthenticationError("KashFlow did not accept the password.")
+        client = FakeClient()
+        client.get_company_details = lambda: (_ for _ in ()).throw(refused)
+        with patch.object(Connection, 'client', return_value=client):
+            with self.assertRaises(ConnectionExpiredError) as cm:
+                with connection.session() as kashflow:
+                    kashflow.get_company_details()
+        self.assertIn("has expired", cm.exception.message)
+        self.assertIn("did not accept the password", cm.exception.message)
+        transaction.rollback()
+
+        connection = Connection(connection.id)
+        self.assertEqual(connection.state, 'expired')
+        with self.assertRaises(ConnectionExpiredError):
+            with connection.session():
+                pass
+
+    @with_transaction()
+    def test_sync_lists_records_expiry(self):
+        pool = Pool()
+        Connection = pool.get('kashflow.connection')
+        connection = self._connection()
+
+        refused = AuthenticationError("KashFlow did not accept the password.")
+        client = FakeClient()
+        client.get_nominal_codes = lambda: (_ for _ in ()).throw(refused)
+        with patch.object(Connection, 'client', return_value=client):
+            Connection.sync_lists([connection])
+        self.assertEqual(connection.state, 'expired')
+        self.assertEqual(connection.refresh_state, 'failed')
+        self.assertIn("has expired", connection.refresh_summary)
+
+
+del ModuleTestCase
