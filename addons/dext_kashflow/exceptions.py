@@ -15,3 +15,7 @@ class ConnectionExpiredError(KashFlowUserError):
 
 class KashFlowUnavailableError(KashFlowUserError):
     "KashFlow could not be reached; trying again later may work"
+
+
+class PublishError(KashFlowUserError):
+    "A document cannot be published as it stands"

@@ -26,7 +26,7 @@ def spread(total, weights):
     total = to_cents(total)
     if not weights:
         if total:
-            raise ValueError("cannot spread %s over no lines" % total)
+            raise ValueError(f"cannot spread {total} over no lines")
         return []
     weight_sum = sum(weights, Decimal(0))
     if not weight_sum:

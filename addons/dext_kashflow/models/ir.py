@@ -7,6 +7,9 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('kashflow.connection|refresh_all',
-                "Refresh KashFlow Integration Data"))
+        cls.method.selection.extend([
+                ('kashflow.connection|refresh_all',
+                    "Refresh KashFlow Integration Data"),
+                ('account.invoice|kashflow_retry_due',
+                    "Retry KashFlow Publications"),
+                ])

@@ -58,3 +58,121 @@ def closed_port_url():
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     return f'http://127.0.0.1:{port}/api/service.asmx'
+
+
+def set_up_books(kashflow, username, password, key):
+    """A GBP company with a chart, a fiscal year, UK VAT and users, connected to
+    the mock account, with accounts and taxes mapped; for the publishing
+    scenarios. Returns the objects the scenarios use, by name."""
+    import datetime as dt
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from proteus import Model, Wizard
+    from trytond.modules.account.tests.tools import (
+        create_chart,
+        create_fiscalyear,
+        create_tax,
+        get_accounts,
+    )
+    from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
+    from trytond.modules.company.tests.tools import create_company, get_company
+    from trytond.modules.currency.tests.tools import get_currency
+    from trytond.tests.tools import set_user
+
+    create_company(currency=get_currency('GBP'))
+    company = get_company()
+    create_chart(company)
+    fiscalyear = set_fiscalyear_invoice_sequences(
+        create_fiscalyear(company, today=dt.date.today()))
+    fiscalyear.click('create_period')
+    accounts = get_accounts(company)
+
+    taxes = {}
+    for key_, name, rate in [
+            ('vat20', "VAT 20%", Decimal('.20')),
+            ('vat5', "VAT 5%", Decimal('.05')),
+            ('zero', "VAT 0% zero rated", Decimal(0)),
+            ('exempt', "VAT exempt", Decimal(0))]:
+        tax = create_tax(rate, company)
+        tax.name = tax.description = name
+        tax.save()
+        taxes[key_] = tax
+
+    User = Model.get('res.user')
+    Group = Model.get('res.group')
+    Company = Model.get('company.company')
+
+    def new_user(login, *group_names):
+        user = User(name=login, login=login)
+        for group_name in group_names:
+            group, = Group.find([('name', '=', group_name)])
+            user.groups.append(group)
+        user.companies.append(Company(company.id))
+        user.company = Company(company.id)
+        user.save()
+        return user
+
+    # The scenario's own user (admin) creates and posts the documents and
+    # looks at everything, so it is a KashFlow administrator too.
+    root = User(1)
+    root.groups.append(Group.find([('name', '=', "KashFlow Administrator")])[0])
+    root.save()
+    users = SimpleNamespace(
+        admin=new_user('kashflow_admin', "KashFlow Administrator", "Accounting"),
+        publisher=new_user('publisher', "KashFlow Publisher", "Accounting"),
+        clerk=new_user("clerk", "Accounting"))
+
+    set_user(users.admin)
+    Connection = Model.get('kashflow.connection')
+    connection = Connection(url=kashflow.service_url)
+    connection.save()
+    connect = Wizard('kashflow.connection.connect', [connection])
+    connect.form.confirmed = True
+    connect.execute('check_steps')
+    connect.form.username = username
+    connect.form.password = password
+    connect.form.autoauth_key = key
+    connect.execute('connect')
+    connect.execute('end')
+    connection.reload()
+
+    Nominal = Model.get('kashflow.nominal')
+    AccountMapping = Model.get('kashflow.account_mapping')
+    nominals = {n.code: n for n in Nominal.find([])}
+    for account, code in [(accounts['expense'], 7502), (accounts['revenue'], 4000)]:
+        AccountMapping(connection=connection, account=account,
+            nominal=nominals[code]).save()
+    connection.click('suggest_mappings')
+    set_user(1)
+    return SimpleNamespace(company=company, accounts=accounts, taxes=taxes,
+        users=users, connection=connection, nominals=nominals)
+
+
+def new_invoice(type_, party, lines, taxes=(), date=None, reference=None):
+    """A draft invoice of type_ ('in' or 'out') for party with lines given as
+    (quantity, unit_price, description) or with a 4th item, the line's taxes."""
+    from decimal import Decimal
+
+    from proteus import Model
+    from trytond.modules.account.tests.tools import get_accounts
+
+    Invoice = Model.get('account.invoice')
+    invoice = Invoice(type=type_, party=party)
+    if date:
+        invoice.invoice_date = date
+    if reference:
+        invoice.reference = reference
+    accounts = get_accounts()
+    for item in lines:
+        quantity, unit_price, description = item[:3]
+        line_taxes = item[3] if len(item) > 3 else taxes
+        line = invoice.lines.new()
+        line.account = accounts['expense' if type_ == 'in' else 'revenue']
+        line.description = description
+        line.quantity = Decimal(str(quantity))
+        line.unit_price = Decimal(str(unit_price))
+        for tax in line_taxes:
+            line.taxes.append(type(tax)(tax.id))
+    invoice.save()
+    return invoice

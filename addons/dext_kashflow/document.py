@@ -1,0 +1,328 @@
+"""What a Tryton invoice becomes in KashFlow, and every reason it cannot go yet.
+
+prepare() reads an invoice with its connection's mappings and the values its
+partner rule gave it, and returns the kashflow.Document to send, or the list
+of problems, all of them at once, in words a bookkeeper understands.
+Nothing here talks to KashFlow.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.transaction import inactive_records
+
+from kashflow.models import Attachment, Customer, Document, DocumentLine, Supplier
+
+from .money import kashflow_quantity_and_rate, spread, to_cents
+
+ZERO = Decimal(0)
+# Files KashFlow shows on a purchase: PDFs and images.
+ATTACHMENT_TYPES = {
+    'pdf': 'application/pdf', 'png': 'image/png', 'jpg': 'image/jpeg',
+    'jpeg': 'image/jpeg', 'gif': 'image/gif', 'tif': 'image/tiff', 'tiff': 'image/tiff',
+    }
+
+
+@dataclass
+class PaymentPlan:
+    amount: Decimal
+    date: object
+    method_id: int
+    bank_account_id: int
+
+
+@dataclass
+class Prepared:
+    kind: str  # 'receipt' (purchase) or 'invoice' (sale)
+    document: Document | None = None
+    partner: object = None  # the kashflow.supplier/customer record, when linked
+    new_partner: Supplier | Customer | None = None  # to create on first publish
+    payment: PaymentPlan | None = None
+    attachments: list = field(default_factory=list)
+    credited: object = None  # the original account.invoice of a credit note
+    problems: list = field(default_factory=list)
+
+
+def prepare(invoice, connection):
+    "Read invoice into a Prepared document; check problems before using it"
+    kind = 'receipt' if invoice.type == 'in' else 'invoice'
+    prepared = Prepared(kind)
+    problems = prepared.problems
+    name = invoice.rec_name
+
+    if connection is None:
+        problems.append(gettext('dext_kashflow.msg_publish_no_connection',
+                company=invoice.company.rec_name))
+        return prepared
+    if connection.state == 'expired':
+        problems.append(gettext('dext_kashflow.msg_publish_connection_expired'))
+    elif connection.state == 'not_connected':
+        problems.append(gettext('dext_kashflow.msg_publish_not_connected'))
+    if invoice.state not in {'posted', 'paid'}:
+        problems.append(gettext('dext_kashflow.msg_publish_not_posted',
+                invoice=name))
+    if invoice.kashflow_destination == 'none':
+        problems.append(gettext('dext_kashflow.msg_publish_destination_none',
+                invoice=name, party=invoice.party.rec_name))
+    if invoice.currency != invoice.company.currency:
+        problems.append(gettext('dext_kashflow.msg_publish_currency',
+                invoice=name, currency=invoice.currency.code,
+                company_currency=invoice.company.currency.code))
+
+    _check_partner(invoice, connection, prepared)
+    lines = _document_lines(invoice, connection, problems)
+    if not problems:
+        prepared.document = Document(
+            party_id=prepared.partner.kashflow_id if prepared.partner else 0,
+            date=invoice.invoice_date,
+            due_date=_due_date(invoice),
+            reference=reference(invoice),
+            project_id=(invoice.kashflow_project.kashflow_id
+                if invoice.kashflow_project else 0),
+            currency_code=invoice.currency.code,
+            lines=lines)
+        prepared.payment = _payment(invoice, problems)
+        prepared.attachments = _attachments(invoice) if kind == 'receipt' else []
+        prepared.credited = _credited_invoice(invoice) if kind == 'invoice' else None
+    return prepared
+
+
+def company_connection(company):
+    "The KashFlow connection of company, or None"
+    Connection = Pool().get('kashflow.connection')
+    connections = Connection.search([('company', '=', company.id)], limit=1)
+    return connections[0] if connections else None
+
+
+def reference(invoice):
+    """The reference KashFlow keeps: the supplier's number for a purchase,
+    ours for a sale. It is also how a lost publication is found again."""
+    if invoice.type == 'in':
+        return (invoice.reference or invoice.number or '')[:50]
+    return (invoice.number or '')[:50]
+
+
+def _check_partner(invoice, connection, prepared):
+    party = invoice.party
+    if invoice.type == 'in':
+        partner = party.kashflow_supplier(connection)
+        noun, model = 'supplier', Supplier
+    else:
+        partner = party.kashflow_customer(connection)
+        noun, model = 'customer', Customer
+    rule_allows = bool(invoice.kashflow_rule
+        and invoice.kashflow_rule.create_in_kashflow)
+    if partner and partner.active:
+        prepared.partner = partner
+    elif partner:
+        prepared.problems.append(gettext(
+                f'dext_kashflow.msg_publish_{noun}_deleted',
+                party=party.rec_name, kashflow=partner.rec_name))
+    elif rule_allows:
+        # No code: KashFlow makes one from the name, as for a supplier typed
+        # in its own screens (Tryton's party codes are only sequence numbers).
+        prepared.new_partner = model(
+            code='', name=party.name or '',
+            email=party.email or '', telephone=party.phone or '',
+            vat_number=_vat_number(party))
+    else:
+        prepared.problems.append(gettext(
+                f'dext_kashflow.msg_publish_{noun}_not_linked',
+                party=party.rec_name))
+
+
+def _vat_number(party):
+    for identifier in getattr(party, 'identifiers', []):
+        if identifier.type and 'vat' in identifier.type:
+            return identifier.code
+    return ''
+
+
+def _document_lines(invoice, connection, problems):
+    pool = Pool()
+    AccountMapping = pool.get('kashflow.account_mapping')
+    TaxMapping = pool.get('kashflow.tax_mapping')
+    nominals = {m.account.id: m.nominal for m in AccountMapping.search([
+                ('connection', '=', connection.id)])}
+    vat_rates = {m.tax.id: m.vat_rate for m in TaxMapping.search([
+                ('connection', '=', connection.id)])}
+    publish_tax = connection.publish_tax
+
+    invoice_lines = [ln for ln in invoice.lines if ln.type == 'line']
+    if not invoice_lines:
+        problems.append(gettext('dext_kashflow.msg_publish_no_lines',
+                invoice=invoice.rec_name))
+        return []
+
+    taxes_by_line = {ln.id: [t for t in ln.taxes if not t.parent]
+        for ln in invoice_lines}
+    vat_shares = _vat_shares(invoice, invoice_lines, taxes_by_line, problems)
+
+    lines = []
+    for number, line in enumerate(invoice_lines, start=1):
+        label = gettext('dext_kashflow.msg_publish_line_label', number=number,
+            description=_description(line)[:40])
+        nominal = invoice.kashflow_nominal or nominals.get(
+            line.account.id if line.account else None)
+        if not nominal:
+            problems.append(gettext('dext_kashflow.msg_publish_line_no_nominal',
+                    line=label, account=line.account.rec_name if line.account else '-'))
+        elif not nominal.active:
+            problems.append(gettext('dext_kashflow.msg_publish_line_nominal_gone',
+                    line=label, nominal=nominal.rec_name))
+
+        vat = vat_shares.get(line.id, ZERO)
+        taxes = taxes_by_line[line.id]
+        rate = ZERO
+        if publish_tax:
+            vat_rate = None
+            if len(taxes) > 1:
+                problems.append(gettext('dext_kashflow.msg_publish_line_taxes',
+                        line=label))
+            elif taxes:
+                vat_rate = vat_rates.get(taxes[0].id)
+                if not vat_rate:
+                    problems.append(gettext(
+                            'dext_kashflow.msg_publish_line_tax_not_mapped',
+                            line=label, tax=taxes[0].rec_name))
+            else:
+                vat_rate = invoice.kashflow_vat_rate
+                if not vat_rate:
+                    problems.append(gettext(
+                            'dext_kashflow.msg_publish_line_no_tax', line=label))
+            if vat_rate:
+                if not vat_rate.active:
+                    problems.append(gettext(
+                            'dext_kashflow.msg_publish_line_vat_rate_gone',
+                            line=label, rate=vat_rate.rec_name))
+                elif vat_rate.exempt and vat:
+                    problems.append(gettext(
+                            'dext_kashflow.msg_publish_line_exempt_with_tax',
+                            line=label, tax=vat))
+                rate = vat_rate.rate
+            net = line.amount
+        else:
+            # As Dext by default: gross lines, the tax left to the bookkeeper.
+            net, vat = line.amount + vat, ZERO
+
+        quantity, unit, exact = kashflow_quantity_and_rate(
+            line.quantity, line.unit_price, net)
+        description = invoice.kashflow_description or _description(line)
+        if not exact:
+            description = gettext('dext_kashflow.msg_publish_line_quantity_text',
+                description=description, quantity=_number(line.quantity),
+                unit_price=_number(line.unit_price))
+        project = invoice.kashflow_project
+        lines.append(DocumentLine(
+                quantity=quantity, description=description[:500], rate=unit,
+                nominal_id=nominal.kashflow_id if nominal else 0,
+                vat_rate=rate, vat_amount=vat,
+                project_id=project.kashflow_id if project else 0, sort=number))
+
+    if not problems:
+        _check_totals(invoice, lines, publish_tax, problems)
+    return lines
+
+
+def _vat_shares(invoice, invoice_lines, taxes_by_line, problems):
+    """Each line's part of the document's tax, to the penny.
+
+    The document's tax lines are the ERP's own totals; each is shared out over
+    the lines that carry its tax, in proportion to their amounts.
+    """
+    shares = {}
+    for tax_line in invoice.taxes:
+        if not tax_line.amount:
+            continue
+        tax = tax_line.tax
+        while tax and tax.parent:
+            tax = tax.parent
+        carriers = [ln for ln in invoice_lines
+            if tax and tax in taxes_by_line[ln.id]]
+        if not carriers:
+            problems.append(gettext('dext_kashflow.msg_publish_manual_tax',
+                    tax=tax_line.description or (tax.rec_name if tax else '-'),
+                    amount=tax_line.amount))
+            continue
+        parts = spread(tax_line.amount, [ln.amount for ln in carriers])
+        for line, part in zip(carriers, parts, strict=True):
+            shares[line.id] = shares.get(line.id, ZERO) + part
+    return shares
+
+
+def _check_totals(invoice, lines, publish_tax, problems):
+    "The lines must add up to the document's own totals, to the penny"
+    net = sum((to_cents(ln.quantity * ln.rate) for ln in lines), ZERO)
+    vat = sum((ln.vat_amount for ln in lines), ZERO)
+    expected = (invoice.untaxed_amount, invoice.tax_amount) if publish_tax else (
+        invoice.total_amount, ZERO)
+    if (net, vat) != tuple(to_cents(v) for v in expected):
+        problems.append(gettext('dext_kashflow.msg_publish_totals',
+                invoice=invoice.rec_name, net=net, vat=vat,
+                expected_net=expected[0], expected_vat=expected[1]))
+
+
+def _description(line):
+    text = (line.description or '').strip()
+    if not text and line.product:
+        text = line.product.rec_name
+    return text.splitlines()[0] if text else '-'
+
+
+def _number(value):
+    return format(Decimal(value).normalize(), 'f')
+
+
+def _due_date(invoice):
+    dates = [ln.maturity_date for ln in invoice.lines_to_pay if ln.maturity_date]
+    return min(dates) if dates else None
+
+
+def _payment(invoice, problems):
+    "The payment to send with the document, if it is paid"
+    paid_in_tryton = invoice.state == 'paid'
+    if not (paid_in_tryton or invoice.kashflow_paid) or invoice.total_amount <= 0:
+        return None
+    method, bank = invoice.kashflow_payment_method, invoice.kashflow_bank_account
+    if not method or not bank:
+        problems.append(gettext('dext_kashflow.msg_publish_paid_no_bank',
+                invoice=invoice.rec_name))
+        return None
+    if not (method.active and bank.active):
+        problems.append(gettext('dext_kashflow.msg_publish_paid_bank_gone',
+                invoice=invoice.rec_name))
+        return None
+    date = (invoice.reconciled if paid_in_tryton and invoice.reconciled
+        else invoice.invoice_date)
+    return PaymentPlan(invoice.total_amount, date, method.kashflow_id,
+        bank.kashflow_id)
+
+
+def _attachments(invoice):
+    "The PDFs and images attached to invoice, as KashFlow files"
+    Attachment_ = Pool().get('ir.attachment')
+    files = []
+    for attachment in Attachment_.search([
+                ('resource', '=', str(invoice)),
+                ('type', '=', 'data'),
+                ], order=[('id', 'ASC')]):
+        extension = (attachment.name or '').rpartition('.')[2].lower()
+        if extension in ATTACHMENT_TYPES and attachment.data:
+            files.append(Attachment(filename=attachment.name,
+                    content=bytes(attachment.data),
+                    content_type=ATTACHMENT_TYPES[extension]))
+    return files
+
+
+def _credited_invoice(invoice):
+    "The customer invoice a credit note was made from, if it has one"
+    if invoice.total_amount >= 0:
+        return None
+    with inactive_records():
+        for line in invoice.lines:
+            origin = getattr(line, 'origin', None)
+            if (origin and origin.__name__ == 'account.invoice.line'
+                    and origin.invoice and origin.invoice.id != invoice.id):
+                return origin.invoice
+    return None

@@ -1,0 +1,355 @@
+"""Supplier and customer invoices: what goes to KashFlow, its state, Publish."""
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import ModelView, Workflow, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction, without_check_access
+
+from .. import publisher
+from ..document import company_connection, prepare
+from ..exceptions import PublishError
+from .publication import FAILURES
+from .rule import DESTINATIONS, RULE_FIELDS
+
+KASHFLOW_STATES = [
+    ('not_published', "Not Published"),
+    ('queued', "To Publish"),
+    ('sending', "Publishing"),
+    ('published', "Published"),
+    ('failed', "Failed"),
+    ]
+# The real KashFlow's web application; a mock serves its pages beside its API.
+KASHFLOW_WEB = 'https://app.kashflow.com'
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    kashflow_rule = fields.Many2One(
+        'kashflow.partner_rule', "KashFlow Rule", readonly=True,
+        ondelete='SET NULL')
+    kashflow_destination = fields.Selection(
+        DESTINATIONS, "Publish To", states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            })
+    kashflow_nominal = fields.Many2One(
+        'kashflow.nominal', "Nominal Code", ondelete='RESTRICT',
+        domain=[('connection.company', '=', Eval('company', -1))],
+        states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            },
+        help="Used for every line instead of the account's mapping.")
+    kashflow_vat_rate = fields.Many2One(
+        'kashflow.vat_rate', "Default VAT Rate", ondelete='RESTRICT',
+        domain=[('connection.company', '=', Eval('company', -1))],
+        states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            },
+        help="Used for the lines that have no tax.")
+    kashflow_paid = fields.Boolean(
+        "Publish as Paid", states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            })
+    kashflow_payment_method = fields.Many2One(
+        'kashflow.payment_method', "Payment Method", ondelete='RESTRICT',
+        domain=[
+            ('connection.company', '=', Eval('company', -1)),
+            ('kind', '=', If(Eval('type') == 'in', 'receipt', 'invoice')),
+            ],
+        states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            'required': Bool(Eval('kashflow_paid')),
+            })
+    kashflow_bank_account = fields.Many2One(
+        'kashflow.bank_account', "Bank Account", ondelete='RESTRICT',
+        domain=[('connection.company', '=', Eval('company', -1))],
+        states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            'required': Bool(Eval('kashflow_paid')),
+            })
+    kashflow_description = fields.Char(
+        "Line Description", states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            },
+        help="Sent instead of the lines' descriptions.")
+    kashflow_project = fields.Many2One(
+        'kashflow.project', "Project", ondelete='RESTRICT',
+        domain=[('connection.company', '=', Eval('company', -1))],
+        states={
+            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
+            })
+
+    kashflow_state = fields.Function(fields.Selection(
+            KASHFLOW_STATES, "KashFlow"), 'get_kashflow',
+        searcher='search_kashflow_state')
+    kashflow_number = fields.Function(
+        fields.Integer("KashFlow Number"), 'get_kashflow')
+    kashflow_url = fields.Function(
+        fields.Char("KashFlow Link"), 'get_kashflow')
+    kashflow_failure = fields.Function(
+        fields.Selection(FAILURES, "Failure"), 'get_kashflow')
+    kashflow_message = fields.Function(
+        fields.Text("KashFlow Message"), 'get_kashflow')
+    kashflow_hint = fields.Function(
+        fields.Text("How to Fix"), 'get_kashflow')
+    kashflow_problems = fields.Function(
+        fields.Text("Publishing Errors"), 'get_kashflow_problems')
+    kashflow_logs = fields.Function(fields.Many2Many(
+            'kashflow.publication.log', None, None, "Publication Log"),
+        'get_kashflow_logs')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._check_modify_exclude |= {'kashflow_rule'} | set(RULE_FIELDS.values())
+        cls._buttons.update({
+                'kashflow_publish': {
+                    'invisible': (~Eval('state').in_(['posted', 'paid'])
+                        | ~Eval('kashflow_state').in_(['not_published', 'queued'])),
+                    'depends': ['state', 'kashflow_state'],
+                    },
+                'kashflow_retry': {
+                    'invisible': ~((Eval('kashflow_state') == 'failed')
+                        | ((Eval('kashflow_state') == 'sending')
+                            & (Eval('kashflow_failure') == 'unclear'))),
+                    'depends': ['kashflow_state', 'kashflow_failure'],
+                    },
+                'kashflow_clear': {
+                    'invisible': ~Eval('kashflow_state').in_(
+                        ['published', 'failed', 'sending']),
+                    'depends': ['kashflow_state'],
+                    },
+                })
+
+    @classmethod
+    def default_kashflow_destination(cls):
+        return 'kashflow'
+
+    @property
+    def kashflow_can_change_rule(self):
+        "A rule may change this document while it is not (being) published"
+        return self.kashflow_state in {'not_published', 'queued', 'failed'}
+
+    # Publication state ----------------------------------------------------
+
+    @classmethod
+    def kashflow_publications(cls, invoices):
+        Publication = Pool().get('kashflow.publication')
+        with without_check_access():
+            return {p.invoice.id: p for p in Publication.search([
+                        ('invoice', 'in', [i.id for i in invoices]),
+                        ])}
+
+    @classmethod
+    def get_kashflow(cls, invoices, names):
+        publications = cls.kashflow_publications(invoices)
+        result = {n: {} for n in names}
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            state = publication.state if publication else 'not_published'
+            if state == 'cleared':
+                state, publication = 'not_published', None
+            values = {
+                'kashflow_state': state,
+                'kashflow_number': publication.kashflow_number if publication else None,
+                'kashflow_url': invoice._kashflow_url(publication),
+                'kashflow_failure': publication.failure if publication else None,
+                'kashflow_message': publication.message if publication else None,
+                'kashflow_hint': publication.hint if publication else None,
+                }
+            for name in names:
+                result[name][invoice.id] = values[name]
+        return result
+
+    def _kashflow_url(self, publication):
+        if not publication or not publication.kashflow_number or not publication.connection:
+            return None
+        section = 'purchases' if self.type == 'in' else 'sales'
+        url = publication.connection.url or ''
+        root = KASHFLOW_WEB if 'securedwebapp.com' in url else url.split('/api/')[0]
+        return f'{root}/{section}/{publication.kashflow_number}'
+
+    @classmethod
+    def search_kashflow_state(cls, name, clause):
+        Publication = Pool().get('kashflow.publication')
+        _, operator, value = clause[:3]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        with without_check_access():
+            publications = Publication.search([])
+        by_state = {}
+        for publication in publications:
+            state = 'not_published' if publication.state == 'cleared' else publication.state
+            by_state.setdefault(state, []).append(publication.invoice.id)
+        ids = [i for v in values for i in by_state.get(v, [])]
+        unpublished = 'not_published' in values
+        published_ids = [p.invoice.id for p in publications if p.state != 'cleared']
+        positive = operator in {'=', 'in'}
+        if unpublished:
+            domain = ['OR', ('id', 'in', ids), ('id', 'not in', published_ids)]
+        else:
+            domain = [('id', 'in', ids)]
+        return domain if positive else ['NOT', domain]
+
+    def get_kashflow_problems(self, name):
+        if self.state not in {'posted', 'paid'} or self.kashflow_state == 'published':
+            return None
+        with without_check_access():
+            connection = company_connection(self.company)
+            problems = prepare(self, connection).problems
+        return '\n'.join(f'\u2022 {p}' for p in problems) or None
+
+    @classmethod
+    def get_kashflow_logs(cls, invoices, name):
+        Log = Pool().get('kashflow.publication.log')
+        logs = {i.id: [] for i in invoices}
+        with without_check_access():
+            for log in Log.search([('invoice', 'in', list(logs))]):
+                logs[log.invoice.id].append(log.id)
+        return logs
+
+    # Rules ------------------------------------------------------------------
+
+    @classmethod
+    def kashflow_apply_rules(cls, invoices):
+        "Copy each partner's rule onto its documents (or the defaults, without one)"
+        Rule = Pool().get('kashflow.partner_rule')
+        to_write = []
+        for invoice in invoices:
+            rule = Rule.find(invoice)
+            if rule:
+                values = rule.invoice_values()
+            else:
+                values = {f: None for f in RULE_FIELDS.values()}
+                values.update(kashflow_rule=None, kashflow_destination='kashflow',
+                    kashflow_paid=False)
+            changed = {k: v for k, v in values.items()
+                if getattr(getattr(invoice, k), 'id', getattr(invoice, k)) != v}
+            if changed:
+                to_write.extend(([invoice], changed))
+        if to_write:
+            cls.write(*to_write)
+
+    @classmethod
+    def create(cls, vlist):
+        invoices = super().create(vlist)
+        with without_check_access():
+            cls.kashflow_apply_rules(invoices)
+        return invoices
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('posted')
+    def post(cls, invoices):
+        super().post(invoices)
+        with without_check_access():
+            posted = cls.browse([i for i in invoices if i.state in {'posted', 'paid'}])
+            cls.kashflow_apply_rules(
+                [i for i in posted if i.kashflow_can_change_rule])
+            automatic = [i for i in posted
+                if i.kashflow_rule and i.kashflow_rule.auto_publish == 'always'
+                and i.kashflow_state in {'not_published', 'queued'}]
+        if automatic:
+            cls.kashflow_queue(automatic)
+
+    @classmethod
+    def copy(cls, invoices, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('kashflow_rule')
+        return super().copy(invoices, default=default)
+
+    # Publishing ---------------------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def kashflow_publish(cls, invoices):
+        """Check the documents, then publish them in the background.
+
+        Every problem of every document is shown at once, and nothing is sent
+        while any document has one.
+        """
+        problems = cls.kashflow_check(invoices)
+        if problems:
+            raise PublishError(gettext('dext_kashflow.msg_publish_problems',
+                    problems='\n\n'.join(
+                        f'{invoice.rec_name}:\n' + '\n'.join(
+                            f'\u2022 {p}' for p in invoice_problems)
+                        for invoice, invoice_problems in problems)))
+        cls.kashflow_queue(invoices)
+
+    @classmethod
+    @ModelView.button
+    def kashflow_retry(cls, invoices):
+        "Publish again; what may have arrived in KashFlow is looked up first"
+        cls.kashflow_publish(invoices)
+
+    @classmethod
+    def kashflow_check(cls, invoices):
+        "The problems of each invoice that has some, as [(invoice, [problem])]"
+        problems = []
+        with without_check_access():
+            for invoice in invoices:
+                if invoice.kashflow_state == 'published':
+                    problems.append((invoice, [gettext(
+                                    'dext_kashflow.msg_publish_already',
+                                    number=invoice.kashflow_number)]))
+                    continue
+                connection = company_connection(invoice.company)
+                invoice_problems = prepare(invoice, connection).problems
+                if invoice_problems:
+                    problems.append((invoice, invoice_problems))
+        return problems
+
+    @classmethod
+    def kashflow_queue(cls, invoices):
+        "Publish invoices in the background (right after this call without a worker)"
+        Publication = Pool().get('kashflow.publication')
+        for invoice in invoices:
+            publication = Publication.for_invoice(invoice)
+            if publication.state in {'cleared', 'failed'} and not publication.claimed_at:
+                publication.commit(state='queued', next_attempt=None)
+        with Transaction().set_context(queue_name='kashflow'):
+            cls.__queue__.kashflow_publish_now(invoices)
+
+    @classmethod
+    def kashflow_publish_now(cls, invoices):
+        "Publish each invoice (run by the queue)"
+        for invoice in invoices:
+            publisher.publish(invoice)
+
+    @classmethod
+    def kashflow_retry_due(cls):
+        "Publish again what KashFlow could not take, when its retry is due (cron)"
+        Publication = Pool().get('kashflow.publication')
+        now = dt.datetime.now()
+        publications = Publication.search([
+                ('state', 'in', ['failed', 'sending']),
+                ('failure', 'in', ['unavailable', 'unclear']),
+                ('next_attempt', '<=', now),
+                ])
+        if publications:
+            cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
+
+    @classmethod
+    @ModelView.button
+    def kashflow_clear(cls, invoices):
+        """Forget what was published, so that the documents can be sent again.
+
+        For an administrator who deleted the document in KashFlow, or who
+        checked that a document stuck in "Publishing" never arrived there.
+        """
+        Publication = Pool().get('kashflow.publication')
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not publication:
+                continue
+            if publication.claimed_at and (
+                    dt.datetime.now() - publication.claimed_at
+                    < dt.timedelta(minutes=10)):
+                raise PublishError(gettext(
+                        'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
+            publication.log('clear', 'ok', sent={
+                    'kashflow_number': publication.kashflow_number})
+            publication.commit(**Publication.cleared_values())

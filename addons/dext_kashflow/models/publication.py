@@ -1,0 +1,264 @@
+"""The publication of a document in KashFlow, and its log.
+
+There is one publication per document, whatever happens: it is the record of
+what KashFlow already has. Its state is committed before each call to
+KashFlow (in a transaction of its own), so that a crash or a lost answer is
+never mistaken for "not sent": a publication left "sending" is looked up in
+KashFlow before anything is sent again.
+"""
+import datetime as dt
+import json
+
+from sql import Literal
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction, without_check_access
+
+STATES = [
+    ('queued', "To Publish"),
+    ('sending', "Publishing"),
+    ('published', "Published"),
+    ('failed', "Failed"),
+    ('cleared', "Cleared"),
+    ]
+# Why a publication failed, for the hint and for what retries it.
+FAILURES = [
+    (None, ""),
+    ('invalid', "Needs Changes"),       # our validation: nothing was sent
+    ('refused', "Refused by KashFlow"),  # Status NO: fix, then retry
+    ('connection', "Connection Expired"),
+    ('unavailable', "KashFlow Unavailable"),  # retried automatically
+    ('unclear', "Outcome Unknown"),     # looked up before anything is resent
+    ]
+# A "sending" claim older than this is taken to have died with its worker.
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+# Waits between automatic retries of a document KashFlow could not take.
+RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
+
+
+class Publication(ModelSQL, ModelView):
+    __name__ = 'kashflow.publication'
+    __string__ = "KashFlow Publication"
+
+    invoice = fields.Many2One(
+        'account.invoice', "Document", required=True, readonly=True,
+        ondelete='RESTRICT')
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    connection = fields.Many2One(
+        'kashflow.connection', "Connection", readonly=True,
+        ondelete='RESTRICT')
+    kind = fields.Selection([
+            ('receipt', "Purchase Invoice"),
+            ('invoice', "Sales Invoice"),
+            ], "Destination", readonly=True)
+    state = fields.Selection(STATES, "State", required=True, readonly=True)
+    failure = fields.Selection(FAILURES, "Failure", readonly=True)
+    message = fields.Text("Message", readonly=True)
+    hint = fields.Text("How to Fix", readonly=True)
+    reference = fields.Char("Reference Sent", readonly=True)
+    kashflow_partner_id = fields.Integer("KashFlow Partner ID", readonly=True)
+    partner_sent = fields.Boolean("Partner Sent", readonly=True)
+    kashflow_number = fields.Integer("KashFlow Number", readonly=True)
+    kashflow_id = fields.Integer("KashFlow ID", readonly=True)
+    document_sent_at = fields.DateTime("Sent At", readonly=True)
+    published_at = fields.DateTime("Published At", readonly=True)
+    payment_id = fields.Integer("KashFlow Payment", readonly=True)
+    payment_sent = fields.Boolean("Payment Sent", readonly=True)
+    attachment_ids = fields.Char("KashFlow Files", readonly=True)
+    attachment_sent = fields.Boolean("File Sent", readonly=True)
+    credit_applied = fields.Boolean("Credit Applied", readonly=True)
+    credit_sent = fields.Boolean("Credit Sent", readonly=True)
+    claimed_at = fields.DateTime("Claimed At", readonly=True)
+    attempts = fields.Integer("Attempts", readonly=True)
+    next_attempt = fields.DateTime("Next Attempt", readonly=True)
+    logs = fields.One2Many(
+        'kashflow.publication.log', 'publication', "Log", readonly=True,
+        order=[('id', 'DESC')])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('invoice_unique', Unique(t, t.invoice),
+                'dext_kashflow.msg_publication_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality()),
+                    where=t.state.in_(['sending', 'failed', 'queued'])),
+                })
+        cls._order.insert(0, ('id', 'DESC'))
+
+    @classmethod
+    def default_state(cls):
+        return 'queued'
+
+    def get_rec_name(self, name):
+        return self.invoice.rec_name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('invoice.rec_name', *clause[1:])]
+
+    @classmethod
+    def default_attempts(cls):
+        return 0
+
+    # Each change is committed at once, in a transaction of its own, so that
+    # it outlives whatever happens next to the caller's transaction.
+
+    @classmethod
+    def for_invoice(cls, invoice):
+        "The publication of invoice, created (and committed) when missing"
+        with without_check_access():
+            publications = cls.search([('invoice', '=', invoice.id)], limit=1)
+            if publications:
+                return publications[0]
+        with Transaction().new_transaction() as transaction, \
+                without_check_access():
+            publication, = cls.create([{
+                        'invoice': invoice.id,
+                        'company': invoice.company.id,
+                        'kind': 'receipt' if invoice.type == 'in' else 'invoice',
+                        }])
+            transaction.commit()
+        return cls(publication.id)
+
+    def commit(self, **values):
+        "Write values on this publication and commit them now"
+        cls = self.__class__
+        with Transaction().new_transaction() as transaction, \
+                without_check_access():
+            cls.write([cls(self.id)], values)
+            transaction.commit()
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    @classmethod
+    def cleared_values(cls):
+        "What clearing forgets; the KashFlow partner, which still exists, stays"
+        return {
+            'state': 'cleared', 'failure': None, 'message': None, 'hint': None,
+            'kashflow_number': None, 'kashflow_id': None,
+            'document_sent_at': None, 'published_at': None,
+            'payment_id': None, 'payment_sent': False,
+            'attachment_ids': None, 'attachment_sent': False,
+            'credit_applied': False, 'credit_sent': False,
+            'next_attempt': None, 'claimed_at': None,
+            }
+
+    def claim(self, now=None):
+        """Take this publication for one run; False when another run has it.
+
+        One conditional UPDATE decides: only one of two runs at the same
+        time can move the row out of its current state.
+        """
+        now = now or dt.datetime.now()
+        table = self.__table__()
+        stale = now - CLAIM_TIMEOUT
+        with Transaction().new_transaction() as transaction:
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.update(
+                    [table.claimed_at, table.attempts],
+                    [now, table.attempts + Literal(1)],
+                    where=(table.id == self.id)
+                    & ((table.claimed_at == None)  # noqa: E711
+                        | (table.claimed_at < stale))))
+            taken = cursor.rowcount == 1
+            transaction.commit()
+        if taken:
+            self.claimed_at = now
+            self.attempts = (self.attempts or 0) + 1
+        return taken
+
+    def release(self, **values):
+        self.commit(claimed_at=None, **values)
+
+    def retry_delay(self):
+        index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
+        return RETRY_DELAYS[index]
+
+    def log(self, action, outcome, sent=None, received=None):
+        "Record one call to KashFlow (or one decision), committed now"
+        Log = Pool().get('kashflow.publication.log')
+        with Transaction().new_transaction() as transaction, \
+                without_check_access():
+            Log.create([{
+                        'publication': self.id,
+                        'invoice': self.invoice.id,
+                        'action': action,
+                        'outcome': outcome,
+                        'sent': to_text(sent),
+                        'received': to_text(received),
+                        }])
+            transaction.commit()
+
+
+def to_text(value):
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, indent=1, default=str, ensure_ascii=False)
+
+
+class PublicationLog(ModelSQL, ModelView):
+    __name__ = 'kashflow.publication.log'
+    __string__ = "KashFlow Publication Log"
+
+    publication = fields.Many2One(
+        'kashflow.publication', "Publication", required=True, readonly=True,
+        ondelete='CASCADE')
+    invoice = fields.Many2One(
+        'account.invoice', "Document", required=True, readonly=True,
+        ondelete='CASCADE')
+    date = fields.Function(fields.DateTime("Date"), 'get_date')
+    user = fields.Function(
+        fields.Many2One('res.user', "User"), 'get_user')
+    action = fields.Selection([
+            ('check', "Check"),
+            ('create_partner', "Create Supplier or Customer"),
+            ('lookup', "Look Up"),
+            ('send', "Send Document"),
+            ('payment', "Send Payment"),
+            ('attachment', "Send File"),
+            ('credit', "Apply Credit Note"),
+            ('clear', "Clear Publication"),
+            ], "Action", readonly=True)
+    outcome = fields.Selection([
+            ('ok', "Done"),
+            ('error', "Error"),
+            ('unclear', "Unknown"),
+            ('skipped', "Skipped"),
+            ], "Outcome", readonly=True)
+    sent = fields.Text("Sent", readonly=True)
+    received = fields.Text("Received", readonly=True)
+    company = fields.Function(
+        fields.Many2One('company.company', "Company"), 'get_company',
+        searcher='search_company')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('id', 'DESC'))
+        cls.__access__.add('publication')
+
+    def get_date(self, name):
+        return self.create_date.replace(microsecond=0)
+
+    def get_user(self, name):
+        return self.create_uid.id
+
+    def get_company(self, name):
+        return self.publication.company.id
+
+    @classmethod
+    def search_company(cls, name, clause):
+        return [('publication.company' + clause[0][len(name):], *clause[1:])]
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('outcome').in_(['error', 'unclear']), 'danger', '')),
+            ]

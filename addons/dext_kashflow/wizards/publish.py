@@ -1,0 +1,83 @@
+"The Publish wizard: many documents at once, with a report of what happened."
+import trytond.config as config
+from trytond.i18n import gettext
+from trytond.model import ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+
+class PublishStart(ModelView):
+    __name__ = 'kashflow.publish.start'
+    __string__ = "Publish to KashFlow"
+    summary = fields.Text("Summary", readonly=True)
+
+
+class PublishResult(ModelView):
+    __name__ = 'kashflow.publish.result'
+    __string__ = "Published to KashFlow"
+    published = fields.Integer("Published", readonly=True)
+    queued = fields.Integer("Publishing in the Background", readonly=True)
+    failed = fields.Integer("Failed", readonly=True)
+    skipped = fields.Integer("Already Published", readonly=True)
+    report = fields.Text("Report", readonly=True)
+
+
+class Publish(Wizard):
+    __name__ = 'kashflow.publish'
+    start = StateView('kashflow.publish.start',
+        'dext_kashflow.publish_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Publish", 'publish', 'tryton-ok', default=True),
+            ])
+    publish = StateTransition()
+    result = StateView('kashflow.publish.result',
+        'dext_kashflow.publish_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def default_start(self, fields):
+        invoices = self.records
+        published = [i for i in invoices if i.kashflow_state == 'published']
+        return {
+            'summary': gettext('dext_kashflow.msg_publish_wizard_summary',
+                count=len(invoices) - len(published), published=len(published)),
+            }
+
+    def transition_publish(self):
+        Invoice = Pool().get('account.invoice')
+        invoices = [i for i in self.records if i.kashflow_state != 'published']
+        self.result.skipped = len(self.records) - len(invoices)
+        problems = dict(Invoice.kashflow_check(invoices))
+        ready = [i for i in invoices if i not in problems]
+        # Documents with problems are tried too, so that each shows why.
+        if config.getboolean('queue', 'worker', default=False):
+            Invoice.kashflow_queue(invoices)
+            self.result.queued = len(invoices)
+            self.result.published = self.result.failed = 0
+            self.result.report = gettext('dext_kashflow.msg_publish_wizard_queued',
+                count=len(invoices))
+            return 'result'
+        with Transaction().set_context(queue_name='kashflow'):
+            Invoice.kashflow_publish_now(invoices)
+        invoices = Invoice.browse(invoices)
+        failed = [i for i in invoices if i.kashflow_state != 'published']
+        self.result.published = len(invoices) - len(failed)
+        self.result.queued = 0
+        self.result.failed = len(failed)
+        lines = []
+        for invoice in failed:
+            reason = invoice.kashflow_message or '\n'.join(problems.get(invoice, []))
+            lines.append(f'{invoice.rec_name}: {reason}')
+        self.result.report = '\n\n'.join(lines) or gettext(
+            'dext_kashflow.msg_publish_wizard_all_done', count=len(ready))
+        return 'result'
+
+    def default_result(self, fields):
+        return {
+            'published': self.result.published,
+            'queued': self.result.queued,
+            'failed': self.result.failed,
+            'skipped': self.result.skipped,
+            'report': self.result.report,
+            }
