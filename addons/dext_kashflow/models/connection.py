@@ -23,7 +23,12 @@ logger = logging.getLogger(__name__)
 APP_NAME = 'Tryton (dext-kashflow)'
 # The real service's API Settings page; the mock serves /api-settings.
 KASHFLOW_API_SETTINGS = 'https://app.kashflow.com/api.asp'
-TIMEOUT = config.getfloat('dext_kashflow', 'timeout', default=30)
+
+
+def timeout():
+    "Seconds to wait for KashFlow's answer ([dext_kashflow] timeout)"
+    return config.getfloat('dext_kashflow', 'timeout', default=30)
+
 
 STATES = [
     ('not_connected', "Not Connected"),
@@ -183,7 +188,7 @@ class Connection(ModelSQL, ModelView):
             record = self.__class__(self.id)
             username, password = record.username, record.password
         return KashFlowClient(
-            username or '', password or '', url=self.url, timeout=TIMEOUT,
+            username or '', password or '', url=self.url, timeout=timeout(),
             app_name=APP_NAME)
 
     def check_connected(self):

@@ -24,7 +24,7 @@ from kashflow.errors import (
 )
 
 from ..exceptions import ConnectError
-from ..models.connection import APP_NAME, TIMEOUT, api_settings_url, default_service_url
+from ..models.connection import APP_NAME, api_settings_url, default_service_url, timeout
 
 
 class ConnectStart(ModelView):
@@ -152,7 +152,7 @@ def handshake(url, username, password, key):
     KashFlow then refuses our address, the address is what the user sees.
     """
     with KashFlowClient(
-            username, password, url=url, timeout=TIMEOUT, max_retries=1,
+            username, password, url=url, timeout=timeout(), max_retries=1,
             app_name=APP_NAME) as client:
         return _handshake(client, url, key)
 
