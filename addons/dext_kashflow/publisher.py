@@ -36,67 +36,84 @@ class Stop(Exception):
 
 
 def publish(invoice):
-    "Publish invoice unless it is published; the outcome is on its publication"
-    Publication = Pool().get('kashflow.publication')
+    """Publish invoice unless it is published; the outcome is on its publication.
 
-    publication = Publication.for_invoice(invoice)
-    if publication.state == 'published':
-        return publication
-    if not publication.claim():
-        logger.info("KashFlow publication %s is already running", publication.id)
-        return publication
-    try:
-        with without_check_access():
-            connection = company_connection(invoice.company)
-            prepared = prepare(invoice, connection)
-        if prepared.problems:
-            publication.log('check', 'error', received=prepared.problems)
-            fail(publication, 'invalid', '\n'.join(prepared.problems),
-                gettext('dext_kashflow.msg_hint_invalid'))
-        run = Run(publication, connection, prepared)
-        with connection.client() as client:
-            run.client = client
-            run.partner()
-            run.document()
-            run.payment()
-            run.attachments()
-            run.credit()
-        publication.release(state='published', failure=None, message=None,
-            hint=None, next_attempt=None,
-            published_at=publication.published_at or dt.datetime.now())
-    except Stop:
-        pass
-    except Exception:
-        # A bug, not KashFlow: free the publication and show that it failed.
-        logger.exception("Publishing invoice %s to KashFlow crashed", invoice.id)
-        publication.release(state='failed', failure='refused',
-            message=gettext('dext_kashflow.msg_publish_crashed'),
-            hint=gettext('dext_kashflow.msg_hint_crashed'))
-        raise
-    return publication
+    It runs in a transaction of its own, committed after each step, so that
+    what KashFlow was sent is on record before the call and what it answered
+    right after, whatever happens to the caller's transaction.
+    """
+    with Transaction().new_transaction() as transaction, \
+            without_check_access():
+        Invoice = Pool().get('account.invoice')
+        run = Run(Invoice(invoice.id), transaction)
+        run.start()
+        return run.publication.state
+
+
+def checkpoint(publication, **values):
+    "Write values on the publication and commit everything done so far"
+    if values:
+        publication.set(**values)
+    Transaction().commit()
 
 
 def fail(publication, failure, message, hint, retry=False):
-    values = {
-        'state': 'failed' if failure != 'unclear' else 'sending',
-        'failure': failure,
-        'message': message,
-        'hint': hint,
-        'next_attempt': (dt.datetime.now() + publication.retry_delay()
-            if retry else None),
-        }
-    publication.release(**values)
+    checkpoint(publication,
+        state='failed' if failure != 'unclear' else 'sending',
+        failure=failure, message=message, hint=hint, claimed_at=None,
+        next_attempt=(dt.datetime.now() + publication.retry_delay()
+            if retry else None))
     raise Stop
 
 
 class Run:
     "One attempt at a publication, step by step"
 
-    def __init__(self, publication, connection, prepared):
-        self.publication = publication
-        self.connection = connection
-        self.prepared = prepared
+    def __init__(self, invoice, transaction):
+        Publication = Pool().get('kashflow.publication')
+        self.invoice = invoice
+        self.publication = Publication.for_invoice(invoice)
+        transaction.commit()
+        self.connection = None
+        self.prepared = None
         self.client = None
+
+    def start(self):
+        publication, invoice = self.publication, self.invoice
+        if publication.state == 'published':
+            return
+        if not publication.claim():
+            logger.info("KashFlow publication %s is already running", publication.id)
+            return
+        checkpoint(publication)
+        try:
+            self.connection = company_connection(invoice.company)
+            self.prepared = prepare(invoice, self.connection)
+            if self.prepared.problems:
+                publication.log('check', 'error', received=self.prepared.problems)
+                fail(publication, 'invalid', '\n'.join(self.prepared.problems),
+                    gettext('dext_kashflow.msg_hint_invalid'))
+            with self.connection.client() as client:
+                self.client = client
+                self.partner()
+                self.document()
+                self.payment()
+                self.attachments()
+                self.credit()
+            checkpoint(publication, state='published', failure=None,
+                message=None, hint=None, next_attempt=None, claimed_at=None,
+                published_at=publication.published_at or dt.datetime.now())
+        except Stop:
+            pass
+        except Exception:
+            # A bug, not KashFlow: free the publication and show that it failed.
+            logger.exception(
+                "Publishing invoice %s to KashFlow crashed", invoice.id)
+            Transaction().rollback()
+            checkpoint(publication, state='failed', failure='refused',
+                message=gettext('dext_kashflow.msg_publish_crashed'),
+                hint=gettext('dext_kashflow.msg_hint_crashed'), claimed_at=None)
+            raise
 
     # Steps --------------------------------------------------------------
 
@@ -117,12 +134,12 @@ class Run:
         if found:
             partner_id = found.id
         else:
-            publication.commit(partner_sent=True)
+            checkpoint(publication, partner_sent=True)
             insert = (self.client.insert_supplier if prepared.kind == 'receipt'
                 else self.client.insert_customer)
             partner_id = self.call('create_partner', insert, new, sent=asdict(new))
         new.id = partner_id
-        publication.commit(kashflow_partner_id=partner_id)
+        checkpoint(publication, kashflow_partner_id=partner_id)
         self._store_partner(new)
         prepared.document.party_id = partner_id
 
@@ -135,16 +152,16 @@ class Run:
             # An earlier run sent it and heard nothing back: look before resending.
             found = self.call('lookup', self._find_document, document)
             if found:
-                publication.commit(kashflow_number=found.number,
+                checkpoint(publication, kashflow_number=found.number,
                     kashflow_id=found.db_id)
                 return
-        publication.commit(state='sending', document_sent_at=dt.datetime.now(),
+        checkpoint(publication, state='sending', document_sent_at=dt.datetime.now(),
             kind=prepared.kind, reference=document.reference,
             connection=self.connection.id)
         insert = (self.client.insert_receipt if prepared.kind == 'receipt'
             else self.client.insert_invoice)
         number = self.call('send', insert, document, sent=asdict(document))
-        publication.commit(kashflow_number=number)
+        checkpoint(publication, kashflow_number=number)
 
     def payment(self):
         plan, publication = self.prepared.payment, self.publication
@@ -157,14 +174,14 @@ class Run:
         if publication.payment_sent:
             document = self.call('lookup', self._get_document)
             if document.amount_paid >= plan.amount:
-                publication.commit(payment_id=-1)
+                checkpoint(publication, payment_id=-1)
                 return
-        publication.commit(payment_sent=True)
+        checkpoint(publication, payment_sent=True)
         insert = (self.client.insert_receipt_payment
             if self.prepared.kind == 'receipt'
             else self.client.insert_invoice_payment)
         payment_id = self.call('payment', insert, payment, sent=asdict(payment))
-        publication.commit(payment_id=payment_id)
+        checkpoint(publication, payment_id=payment_id)
 
     def attachments(self):
         files, publication = self.prepared.attachments, self.publication
@@ -174,9 +191,9 @@ class Run:
             # KashFlow's API cannot list a purchase's files: never risk a copy.
             publication.log('attachment', 'skipped',
                 received=gettext('dext_kashflow.msg_attachment_unclear'))
-            publication.commit(attachment_ids='?')
+            checkpoint(publication, attachment_ids='?')
             return
-        publication.commit(attachment_sent=True)
+        checkpoint(publication, attachment_sent=True)
         ids = []
         for attachment in files:
             ids.append(self.call('attachment', self.client.attach_file_to_receipt,
@@ -184,7 +201,7 @@ class Run:
                     sent={'filename': attachment.filename,
                         'content_type': attachment.content_type,
                         'size': len(attachment.content)}))
-        publication.commit(attachment_ids=','.join(map(str, ids)))
+        checkpoint(publication, attachment_ids=','.join(map(str, ids)))
 
     def credit(self):
         "Apply a customer credit note to the invoice it credits, if published"
@@ -202,19 +219,19 @@ class Run:
             publication.log('credit', 'skipped', received=gettext(
                     'dext_kashflow.msg_credit_original_not_published',
                     invoice=credited.rec_name))
-            publication.commit(credit_applied=True)
+            checkpoint(publication, credit_applied=True)
             return
         original = self.call('lookup', self.client.get_invoice,
             originals[0].kashflow_number)
         credit_note = self._get_document()
         if publication.credit_sent and credit_note.amount_paid:
-            publication.commit(credit_applied=True)
+            checkpoint(publication, credit_applied=True)
             return
-        publication.commit(credit_sent=True)
+        checkpoint(publication, credit_sent=True)
         self.call('credit', self.client.apply_credit_note, original.db_id,
             credit_note.db_id, sent={'invoice': original.number,
                 'credit_note': credit_note.number})
-        publication.commit(credit_applied=True)
+        checkpoint(publication, credit_applied=True)
 
     # KashFlow calls -----------------------------------------------------
 
@@ -229,10 +246,11 @@ class Run:
             fail(publication, 'unclear', str(error),
                 gettext('dext_kashflow.msg_hint_unclear'), retry=True)
         except (AuthenticationError, AccessDeniedError) as error:
-            publication.log(action, 'error', sent, str(error))
             message = gettext('dext_kashflow.msg_connection_expired',
                 connection=self.connection.rec_name, reason=str(error))
+            # In a transaction of its own: nothing of ours is pending here.
             self.connection.expire(message)
+            publication.log(action, 'error', sent, str(error))
             fail(publication, 'connection', message,
                 gettext('dext_kashflow.msg_hint_reconnect'))
         except TransientError as error:
@@ -245,6 +263,7 @@ class Run:
                     'dext_kashflow.msg_kashflow_refused', reason=str(error)),
                 hint_for(error))
         publication.log(action, 'ok', sent, summary(result))
+        checkpoint(publication)
         return result
 
     def _find_partner(self, partner):
@@ -280,16 +299,14 @@ class Run:
         pool = Pool()
         Model = pool.get('kashflow.supplier' if self.prepared.kind == 'receipt'
             else 'kashflow.customer')
-        with Transaction().new_transaction() as transaction, \
-                without_check_access():
-            Model.create([{
-                        'connection': self.connection.id,
-                        'kashflow_id': partner.id,
-                        'code': partner.code or None,
-                        'name': partner.name,
-                        'party': self.publication.invoice.party.id,
-                        }])
-            transaction.commit()
+        Model.create([{
+                    'connection': self.connection.id,
+                    'kashflow_id': partner.id,
+                    'code': partner.code or None,
+                    'name': partner.name,
+                    'party': self.invoice.party.id,
+                    }])
+        checkpoint(self.publication)
 
 
 def summary(result):

@@ -308,7 +308,7 @@ class Invoice(metaclass=PoolMeta):
         for invoice in invoices:
             publication = Publication.for_invoice(invoice)
             if publication.state in {'cleared', 'failed'} and not publication.claimed_at:
-                publication.commit(state='queued', next_attempt=None)
+                publication.set(state='queued', next_attempt=None)
         with Transaction().set_context(queue_name='kashflow'):
             cls.__queue__.kashflow_publish_now(invoices)
 
@@ -352,4 +352,4 @@ class Invoice(metaclass=PoolMeta):
                         'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
             publication.log('clear', 'ok', sent={
                     'kashflow_number': publication.kashflow_number})
-            publication.commit(**Publication.cleared_values())
+            publication.set(**Publication.cleared_values())

@@ -1,10 +1,10 @@
 """The publication of a document in KashFlow, and its log.
 
 There is one publication per document, whatever happens: it is the record of
-what KashFlow already has. Its state is committed before each call to
-KashFlow (in a transaction of its own), so that a crash or a lost answer is
-never mistaken for "not sent": a publication left "sending" is looked up in
-KashFlow before anything is sent again.
+what KashFlow already has. The publisher commits its state before each call
+to KashFlow, so that a crash or a lost answer is never mistaken for "not
+sent": a publication left "sending" is looked up in KashFlow before anything
+is sent again.
 """
 import datetime as dt
 import json
@@ -106,33 +106,28 @@ class Publication(ModelSQL, ModelView):
     def default_attempts(cls):
         return 0
 
-    # Each change is committed at once, in a transaction of its own, so that
-    # it outlives whatever happens next to the caller's transaction.
+    # The publisher runs in a transaction of its own and commits after each
+    # step (see publisher.py); these methods write in the current transaction.
 
     @classmethod
     def for_invoice(cls, invoice):
-        "The publication of invoice, created (and committed) when missing"
+        "The publication of invoice, created when missing"
         with without_check_access():
             publications = cls.search([('invoice', '=', invoice.id)], limit=1)
             if publications:
                 return publications[0]
-        with Transaction().new_transaction() as transaction, \
-                without_check_access():
             publication, = cls.create([{
                         'invoice': invoice.id,
                         'company': invoice.company.id,
                         'kind': 'receipt' if invoice.type == 'in' else 'invoice',
                         }])
-            transaction.commit()
-        return cls(publication.id)
+        return publication
 
-    def commit(self, **values):
-        "Write values on this publication and commit them now"
+    def set(self, **values):
+        "Write values on this publication"
         cls = self.__class__
-        with Transaction().new_transaction() as transaction, \
-                without_check_access():
+        with without_check_access():
             cls.write([cls(self.id)], values)
-            transaction.commit()
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -152,39 +147,32 @@ class Publication(ModelSQL, ModelView):
     def claim(self, now=None):
         """Take this publication for one run; False when another run has it.
 
-        One conditional UPDATE decides: only one of two runs at the same
-        time can move the row out of its current state.
+        One conditional UPDATE decides: of two runs at the same time, only
+        one can set the claim. The caller commits.
         """
         now = now or dt.datetime.now()
         table = self.__table__()
-        stale = now - CLAIM_TIMEOUT
-        with Transaction().new_transaction() as transaction:
-            cursor = transaction.connection.cursor()
-            cursor.execute(*table.update(
-                    [table.claimed_at, table.attempts],
-                    [now, table.attempts + Literal(1)],
-                    where=(table.id == self.id)
-                    & ((table.claimed_at == None)  # noqa: E711
-                        | (table.claimed_at < stale))))
-            taken = cursor.rowcount == 1
-            transaction.commit()
-        if taken:
-            self.claimed_at = now
-            self.attempts = (self.attempts or 0) + 1
-        return taken
-
-    def release(self, **values):
-        self.commit(claimed_at=None, **values)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.claimed_at, table.attempts],
+                [now, table.attempts + Literal(1)],
+                where=(table.id == self.id)
+                & ((table.claimed_at == None)  # noqa: E711
+                    | (table.claimed_at < now - CLAIM_TIMEOUT))))
+        if cursor.rowcount != 1:
+            return False
+        self.claimed_at = now
+        self.attempts = (self.attempts or 0) + 1
+        return True
 
     def retry_delay(self):
         index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
         return RETRY_DELAYS[index]
 
     def log(self, action, outcome, sent=None, received=None):
-        "Record one call to KashFlow (or one decision), committed now"
+        "Record one call to KashFlow (or one decision)"
         Log = Pool().get('kashflow.publication.log')
-        with Transaction().new_transaction() as transaction, \
-                without_check_access():
+        with without_check_access():
             Log.create([{
                         'publication': self.id,
                         'invoice': self.invoice.id,
@@ -193,7 +181,6 @@ class Publication(ModelSQL, ModelView):
                         'sent': to_text(sent),
                         'received': to_text(received),
                         }])
-            transaction.commit()
 
 
 def to_text(value):

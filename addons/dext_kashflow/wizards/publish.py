@@ -58,18 +58,18 @@ class Publish(Wizard):
             self.result.report = gettext('dext_kashflow.msg_publish_wizard_queued',
                 count=len(invoices))
             return 'result'
-        with Transaction().set_context(queue_name='kashflow'):
-            Invoice.kashflow_publish_now(invoices)
-        invoices = Invoice.browse(invoices)
-        failed = [i for i in invoices if i.kashflow_state != 'published']
+        Invoice.kashflow_publish_now(invoices)
+        # The publisher committed in transactions of its own: read its
+        # outcome in a new one, as this one may not see it.
+        with Transaction().new_transaction(readonly=True):
+            failed = [(i.rec_name, i.kashflow_message)
+                for i in Invoice.browse([i.id for i in invoices])
+                if i.kashflow_state != 'published']
         self.result.published = len(invoices) - len(failed)
         self.result.queued = 0
         self.result.failed = len(failed)
-        lines = []
-        for invoice in failed:
-            reason = invoice.kashflow_message or '\n'.join(problems.get(invoice, []))
-            lines.append(f'{invoice.rec_name}: {reason}')
-        self.result.report = '\n\n'.join(lines) or gettext(
+        self.result.report = '\n\n'.join(
+            f'{name}: {reason}' for name, reason in failed) or gettext(
             'dext_kashflow.msg_publish_wizard_all_done', count=len(ready))
         return 'result'
 
