@@ -28,7 +28,8 @@ def test_zero_weights_share_equally_and_zero_total_gives_zeros():
 
 @pytest.mark.parametrize("total", [D("0.01"), D("99.99"), D("1234.57"), D("-7.77")])
 @pytest.mark.parametrize("weights", [[D("0.333")] * 3, [D("1"), D("2"), D("3.5")],
-                                     [D("100"), D("0.01")], [D("5")]])
+                                     [D("100"), D("0.01")], [D("5")],
+                                     [D("100"), D("-10.33"), D("7.77")]])
 def test_spread_always_adds_up(total, weights):
     parts = spread(total, weights)
     assert sum(parts) == total
