@@ -1,6 +1,7 @@
 """Supplier and customer invoices: what goes to KashFlow, its state, Publish."""
 import datetime as dt
 
+from sql.conditionals import Case, Coalesce
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -173,24 +174,19 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def search_kashflow_state(cls, name, clause):
-        Publication = Pool().get('kashflow.publication')
+        pool = Pool()
+        Publication = pool.get('kashflow.publication')
+        invoice = cls.__table__()
+        publication = Publication.__table__()
         _, operator, value = clause[:3]
-        values = value if isinstance(value, (list, tuple)) else [value]
-        with without_check_access():
-            publications = Publication.search([])
-        by_state = {}
-        for publication in publications:
-            state = 'not_published' if publication.state == 'cleared' else publication.state
-            by_state.setdefault(state, []).append(publication.invoice.id)
-        ids = [i for v in values for i in by_state.get(v, [])]
-        unpublished = 'not_published' in values
-        published_ids = [p.invoice.id for p in publications if p.state != 'cleared']
-        positive = operator in {'=', 'in'}
-        if unpublished:
-            domain = ['OR', ('id', 'in', ids), ('id', 'not in', published_ids)]
-        else:
-            domain = [('id', 'in', ids)]
-        return domain if positive else ['NOT', domain]
+        Operator = fields.SQL_OPERATORS[operator]
+        state = Case(
+            (publication.state == 'cleared', 'not_published'),
+            else_=Coalesce(publication.state, 'not_published'))
+        query = invoice.join(publication, 'LEFT',
+            condition=publication.invoice == invoice.id
+            ).select(invoice.id, where=Operator(state, value))
+        return [('id', 'in', query)]
 
     def get_kashflow_problems(self, name):
         if self.state not in {'posted', 'paid'} or self.kashflow_state == 'published':
