@@ -251,10 +251,17 @@ def _vat_shares(invoice, invoice_lines, taxes_by_line, problems):
     return shares
 
 
-def _check_totals(invoice, lines, publish_tax, problems):
-    "The lines must add up to the document's own totals, to the penny"
+def totals(lines):
+    """The net and VAT KashFlow computes for lines (its NetAmount and VATAmount):
+    each line's quantity x rate, exact to the penny, and the VAT sent."""
     net = sum((to_cents(ln.quantity * ln.rate) for ln in lines), ZERO)
     vat = sum((ln.vat_amount for ln in lines), ZERO)
+    return net, vat
+
+
+def _check_totals(invoice, lines, publish_tax, problems):
+    "The lines must add up to the document's own totals, to the penny"
+    net, vat = totals(lines)
     expected = (invoice.untaxed_amount, invoice.tax_amount) if publish_tax else (
         invoice.total_amount, ZERO)
     if (net, vat) != tuple(to_cents(v) for v in expected):

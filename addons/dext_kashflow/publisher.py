@@ -11,9 +11,11 @@ being unreachable schedules a retry.
 """
 import datetime as dt
 import logging
+import re
 from dataclasses import asdict
 
 from trytond.i18n import gettext
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
@@ -26,7 +28,7 @@ from kashflow.errors import (
 )
 from kashflow.models import Payment
 
-from .document import company_connection, prepare
+from .document import company_connection, prepare, totals
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +74,13 @@ class Run:
     def __init__(self, invoice, transaction):
         Publication = Pool().get('kashflow.publication')
         self.invoice = invoice
-        self.publication = Publication.for_invoice(invoice)
+        try:
+            self.publication = Publication.for_invoice(invoice)
+        except SQLConstraintError:
+            # Another run created it at the same moment: take theirs (the
+            # claim decides which run goes on).
+            transaction.rollback()
+            self.publication = Publication.for_invoice(invoice)
         transaction.commit()
         self.connection = None
         self.prepared = None
@@ -259,9 +267,8 @@ class Run:
                 gettext('dext_kashflow.msg_hint_unavailable'), retry=True)
         except KashFlowError as error:
             publication.log(action, 'error', sent, str(error))
-            fail(publication, 'refused', gettext(
-                    'dext_kashflow.msg_kashflow_refused', reason=str(error)),
-                hint_for(error))
+            # The client's message already says what KashFlow refused.
+            fail(publication, 'refused', str(error), hint_for(error))
         publication.log(action, 'ok', sent, summary(result))
         checkpoint(publication)
         return result
@@ -278,9 +285,12 @@ class Run:
         finder = (self.client.get_receipts_for_supplier
             if self.prepared.kind == 'receipt'
             else self.client.get_invoices_for_customer)
+        # The document sent carries no totals (KashFlow computes them): compare
+        # with what KashFlow computes from its lines.
+        gross = sum(totals(document.lines))
         matches = [d for d in finder(document.party_id)
             if d.reference == document.reference and d.date == document.date
-            and d.gross_amount == document.gross_amount]
+            and d.gross_amount == gross]
         if len(matches) > 1:
             fail(self.publication, 'refused', gettext(
                     'dext_kashflow.msg_publish_found_twice',
@@ -322,6 +332,7 @@ def summary(result):
 def hint_for(error):
     "A hint at the fix for what KashFlow refused"
     detail = (getattr(error, 'status_detail', None) or str(error)).lower()
+    words_in_detail = set(re.findall(r'[a-z]+', detail))
     for words, message in (
             (('nominal', 'chargetype'), 'msg_hint_nominal'),
             (('vat rate', 'vat'), 'msg_hint_vat'),
@@ -330,6 +341,6 @@ def hint_for(error):
             (('bank account', 'payment method'), 'msg_hint_bank'),
             (('decimal',), 'msg_hint_decimals'),
             ):
-        if any(w in detail for w in words):
+        if any((w in detail) if ' ' in w else (w in words_in_detail) for w in words):
             return gettext(f'dext_kashflow.{message}')
     return gettext('dext_kashflow.msg_hint_refused')

@@ -11,7 +11,7 @@ from trytond.transaction import Transaction, without_check_access
 from .. import publisher
 from ..document import company_connection, prepare
 from ..exceptions import PublishError
-from .publication import FAILURES
+from .publication import CLAIM_TIMEOUT, FAILURES
 from .rule import DESTINATIONS, RULE_FIELDS
 
 KASHFLOW_STATES = [
@@ -316,14 +316,20 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def kashflow_retry_due(cls):
-        "Publish again what KashFlow could not take, when its retry is due (cron)"
+        """Publish again what KashFlow could not take, when its retry is due,
+        and what a run that died left "Publishing" (cron)"""
         Publication = Pool().get('kashflow.publication')
         now = dt.datetime.now()
-        publications = Publication.search([
-                ('state', 'in', ['failed', 'sending']),
-                ('failure', 'in', ['unavailable', 'unclear']),
-                ('next_attempt', '<=', now),
-                ])
+        publications = Publication.search(['OR', [
+                    ('state', 'in', ['failed', 'sending']),
+                    ('failure', 'in', ['unavailable', 'unclear']),
+                    ('next_attempt', '<=', now),
+                    ], [
+                    # Its claim has lapsed: the next run looks in KashFlow
+                    # for what it may have sent before sending anything.
+                    ('state', '=', 'sending'),
+                    ('claimed_at', '<', now - CLAIM_TIMEOUT),
+                    ]])
         if publications:
             cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
 

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 from sql import Literal
+from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -148,17 +149,26 @@ class Publication(ModelSQL, ModelView):
         """Take this publication for one run; False when another run has it.
 
         One conditional UPDATE decides: of two runs at the same time, only
-        one can set the claim. The caller commits.
+        one can set the claim. The caller commits; under PostgreSQL's snapshot
+        isolation the other run's UPDATE fails instead of finding the row
+        claimed, and its transaction is rolled back (claim first, then work).
         """
         now = now or dt.datetime.now()
         table = self.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*table.update(
-                [table.claimed_at, table.attempts],
-                [now, table.attempts + Literal(1)],
-                where=(table.id == self.id)
-                & ((table.claimed_at == None)  # noqa: E711
-                    | (table.claimed_at < now - CLAIM_TIMEOUT))))
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        try:
+            cursor.execute(*table.update(
+                    [table.claimed_at, table.attempts],
+                    [now, table.attempts + Literal(1)],
+                    where=(table.id == self.id)
+                    & ((table.claimed_at == None)  # noqa: E711
+                        | (table.claimed_at < now - CLAIM_TIMEOUT))))
+        except backend.DatabaseOperationalError:
+            # Another transaction changed the row since ours began: it is
+            # claiming (or running) this publication.
+            transaction.rollback()
+            return False
         if cursor.rowcount != 1:
             return False
         self.claimed_at = now

@@ -1,6 +1,8 @@
 "Helpers for the scenarios: an in-process mock KashFlow and its control API."
+import datetime as dt
 import logging
 import socket
+import time
 
 import requests
 
@@ -51,6 +53,43 @@ class MockKashFlow:
         return self._call(
             'DELETE', f'accounts/{username}/{collection}/{record_id}')
 
+    def fault(self, operation, kind, times=1, delay_ms=0):
+        "Make the next `times` calls of operation fail as kind"
+        return self._call('POST', 'faults', {
+                'operation': operation, 'kind': kind, 'times': times,
+                'delay_ms': delay_ms,
+                })
+
+    def faults(self):
+        "The faults still to happen"
+        return self._call('GET', 'faults')
+
+    def clear_faults(self):
+        return self._call('DELETE', 'faults')
+
+
+def wait_for(condition, timeout=TIMEOUT, step=0.05):
+    "Wait until condition() is true, e.g. for the mock to finish a slow call"
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("The condition did not become true in time")
+        time.sleep(step)
+    return True
+
+
+def set_kashflow_timeout(seconds):
+    """Set trytond's [dext_kashflow] timeout, read at each call to KashFlow;
+    None removes it (the default applies again)."""
+    import trytond.config as config
+    if not config._config.has_section('dext_kashflow'):
+        config._config.add_section('dext_kashflow')
+    if seconds is None:
+        config._config.remove_option('dext_kashflow', 'timeout')
+        config._cache_clear()
+    else:
+        config.set('dext_kashflow', 'timeout', str(seconds))
+
 
 def closed_port_url():
     "A service URL on which nothing listens"
@@ -64,7 +103,6 @@ def set_up_books(kashflow, username, password, key):
     """A GBP company with a chart, a fiscal year, UK VAT and users, connected to
     the mock account, with accounts and taxes mapped; for the publishing
     scenarios. Returns the objects the scenarios use, by name."""
-    import datetime as dt
     from decimal import Decimal
     from types import SimpleNamespace
 
@@ -176,3 +214,49 @@ def new_invoice(type_, party, lines, taxes=(), date=None, reference=None):
             line.taxes.append(type(tax)(tax.id))
     invoice.save()
     return invoice
+
+
+def in_transaction(function):
+    """Run function(pool) in a trytond transaction of its own, committed, as
+    the queue worker or the cron of another process would."""
+    from proteus import config as pconfig
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    database_name = pconfig.get_config().database_name
+    with Transaction().start(database_name, 0) as transaction:
+        result = function(Pool())
+        transaction.commit()
+    return result
+
+
+def make_retry_due(invoice):
+    "Move the next automatic retry of invoice's publication to now, as if its wait had passed"
+    def due(pool):
+        Publication = pool.get('kashflow.publication')
+        publication, = Publication.search([('invoice', '=', invoice.id)])
+        Publication.write([publication], {
+                'next_attempt': dt.datetime.now() - dt.timedelta(seconds=1)})
+    in_transaction(due)
+
+
+def hold_publication(invoice):
+    """Claim invoice's publication as a run in another worker does, which has
+    committed it "sending" before its call to KashFlow and not finished yet"""
+    def hold(pool):
+        Invoice = pool.get('account.invoice')
+        Publication = pool.get('kashflow.publication')
+        publication = Publication.for_invoice(Invoice(invoice.id))
+        assert publication.claim()
+        publication.set(state='sending', document_sent_at=dt.datetime.now())
+    in_transaction(hold)
+
+
+def age_claim(invoice, minutes):
+    "Date the claim on invoice's publication minutes back, as if its run had died then"
+    def age(pool):
+        Publication = pool.get('kashflow.publication')
+        publication, = Publication.search([('invoice', '=', invoice.id)])
+        Publication.write([publication], {
+                'claimed_at': dt.datetime.now() - dt.timedelta(minutes=minutes)})
+    in_transaction(age)

@@ -62,14 +62,21 @@ class Publish(Wizard):
         # The publisher committed in transactions of its own: read its
         # outcome in a new one, as this one may not see it.
         with Transaction().new_transaction(readonly=True):
-            failed = [(i.rec_name, i.kashflow_message)
+            outcomes = [(i.rec_name, i.kashflow_state, i.kashflow_failure,
+                    i.kashflow_message)
                 for i in Invoice.browse([i.id for i in invoices])
                 if i.kashflow_state != 'published']
-        self.result.published = len(invoices) - len(failed)
-        self.result.queued = 0
+        # "Publishing" without a failure: another run has it and goes on.
+        running = [(name, gettext('dext_kashflow.msg_publish_wizard_running'))
+            for name, state, failure, _ in outcomes
+            if state == 'sending' and not failure]
+        failed = [(name, message) for name, state, failure, message in outcomes
+            if state != 'sending' or failure]
+        self.result.published = len(invoices) - len(outcomes)
+        self.result.queued = len(running)
         self.result.failed = len(failed)
         self.result.report = '\n\n'.join(
-            f'{name}: {reason}' for name, reason in failed) or gettext(
+            f'{name}: {reason}' for name, reason in failed + running) or gettext(
             'dext_kashflow.msg_publish_wizard_all_done', count=len(ready))
         return 'result'
 
