@@ -8,6 +8,7 @@ transient failure; writes only when KashFlow surely did not receive them.
 from __future__ import annotations
 
 import base64
+import functools
 import time
 from collections.abc import Callable
 from importlib import resources
@@ -15,6 +16,7 @@ from typing import Any
 
 import requests
 import zeep
+import zeep.wsdl
 
 from . import convert
 from .convert import Builder, Raw, items, plain
@@ -49,6 +51,21 @@ WRITES = frozenset({
 })
 
 
+SETTINGS = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
+                         forbid_entities=True, forbid_external=True)
+
+
+@functools.cache
+def wsdl_document() -> zeep.wsdl.Document:
+    """The parsed WSDL, shared by every client: parsing it costs more than a call.
+
+    It ships with the package, so building a client never touches the network;
+    the parsed document is only read afterwards.
+    """
+    with resources.files(__package__).joinpath("wsdl/kashflow.wsdl").open("rb") as wsdl:
+        return zeep.wsdl.Document(wsdl, zeep.Transport(), settings=SETTINGS)
+
+
 class KashFlowClient:
     def __init__(self, username: str, password: str, url: str = DEFAULT_URL,
                  timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5,
@@ -66,11 +83,8 @@ class KashFlowClient:
         self._owns_session = session is None
         self._transport = KashFlowTransport(timeout, max_response_bytes, session)
         self._retry = RetryPolicy(max_retries=max_retries, backoff=backoff, sleep=sleep)
-        settings = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
-                                 forbid_entities=True, forbid_external=True)
-        # The WSDL ships with the package: building a client never touches the network.
-        with resources.files(__package__).joinpath("wsdl/kashflow.wsdl").open("rb") as wsdl:
-            self._zeep = zeep.Client(wsdl, transport=self._transport, settings=settings)
+        self._zeep = zeep.Client(wsdl_document(), transport=self._transport,
+                                 settings=SETTINGS)
         self._service = self._zeep.create_service(BINDING, url)
         self._build = Builder(self._zeep)
 

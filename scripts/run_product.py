@@ -258,7 +258,10 @@ def write_config(settings: Settings) -> None:
         "language = en\n"
         "\n[web]\n"
         f"listen = {settings.tryton_host}:{settings.tryton_port}\n"
-        f"root = {settings.sao_root}\n")
+        f"root = {settings.sao_root}\n"
+        "\n[dext_kashflow]\n"
+        "# The default Service URL of a new connection: the mock KashFlow started here.\n"
+        f"url = {settings.mock_url}/api/service.asmx\n")
 
 
 def remove_database(settings: Settings) -> None:

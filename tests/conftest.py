@@ -1,13 +1,16 @@
-"""Fixtures shared by the cross-part tests: one mock KashFlow server for the session.
+"""Fixtures shared by the cross-part tests: one mock KashFlow server for the session,
+and the running product (`bash scripts/run`), started once when a test asks for it.
 
 Tests share that server, so none of them resets it: each gets its own account
 (a fresh, unique username) and removes the faults it injected.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import requests
+from product import Product, ProductRunner
 from rawsoap import Account, new_account
 
 from kashflow import KashFlowClient
@@ -20,6 +23,21 @@ def mock_server():
     server = ThreadedMockServer(port=0).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def product_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductRunner]:
+    """`bash scripts/run` on free ports with its own state folder, for the whole session."""
+    runner = ProductRunner(tmp_path_factory.mktemp("product"))
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def product(product_runner: ProductRunner) -> Product:
+    """The running product (Tryton with the demo database, sao, the mock KashFlow): made
+    once per session (a minute), started again when a test stopped it (seconds)."""
+    return product_runner.running()
 
 
 @pytest.fixture

@@ -5,121 +5,30 @@ client comes from scripts/sao's cache after its first download). It runs the rea
 free ports with its own state folder (DEXT_VAR), then checks what a person would: the web
 client is served, the administrator logs in over JSON-RPC, the demo invoices are there, the mock
 KashFlow answers once AutoAuthIP let us in, and SIGINT stops every process it started.
+
+The product is the session's (tests/product.py, the `product` fixture of tests/conftest.py),
+shared with the browser tests: the database is made once. A test that needs it after this one
+gets it started again.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import signal
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from product import Product, processes_mentioning, rpc
 from rawsoap import KF, call
-
-REPO = Path(__file__).resolve().parent.parent
-STARTUP_TIMEOUT = 600  # a new machine: venv, npm download, database creation
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def processes_mentioning(text: str) -> list[tuple[int, str]]:
-    """Every live process whose command line contains text (here: the test's state folder)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
-                errors="replace")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if text in cmdline and state != "Z":
-            found.append((int(entry.name), cmdline.strip()))
-    return found
-
-
-class Product:
-    """A running `bash scripts/run` and what it printed."""
-
-    def __init__(self, process: subprocess.Popen[bytes], output: Path, var: Path,
-                 tryton_port: int, mock_port: int) -> None:
-        self.process = process
-        self.output = output
-        self.var = var
-        self.tryton = f"http://127.0.0.1:{tryton_port}"
-        self.mock = f"http://127.0.0.1:{mock_port}"
-
-    def text(self) -> str:
-        return self.output.read_text(errors="replace")
-
-    def printed(self, label: str) -> str:
-        match = re.search(rf"^\s+{re.escape(label)}\s+(.+)$", self.text(), re.MULTILINE)
-        assert match, f"{label!r} not printed:\n{self.text()}"
-        return match.group(1).strip()
-
-    def wait_until_running(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while "is running" not in self.text():
-            assert self.process.poll() is None, f"scripts/run ended:\n{self.text()}"
-            assert time.monotonic() < deadline, f"not running after {STARTUP_TIMEOUT} s"
-            time.sleep(0.5)
-
-
-@pytest.fixture
-def product(tmp_path: Path) -> Iterator[Product]:
-    var = tmp_path / "var"
-    tryton_port, mock_port = free_port(), free_port()
-    env = {**os.environ, "DEXT_VAR": str(var), "TRYTON_PORT": str(tryton_port),
-           "MOCK_PORT": str(mock_port)}
-    for name in ("SAO_ROOT", "DEXT_DATABASE", "TRYTON_HOST", "MOCK_HOST"):
-        env.pop(name, None)
-    output = tmp_path / "run.out"
-    with open(output, "wb") as out:
-        process = subprocess.Popen(["bash", "scripts/run"], cwd=REPO, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        yield Product(process, output, var, tryton_port, mock_port)
-    finally:
-        if process.poll() is None:  # the test failed before its SIGINT
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        for pid, _cmdline in processes_mentioning(str(var)):  # only what this test started
-            os.kill(pid, signal.SIGKILL)
-
-
-def rpc(url: str, method: str, *params: Any, auth: str | None = None) -> Any:
-    headers = {"Authorization": auth} if auth else {}
-    response = requests.post(url, json={"id": 1, "method": method, "params": list(params)},
-                             headers=headers, timeout=30)
-    response.raise_for_status()
-    body = response.json()
-    assert "error" not in body or body["error"] is None, body
-    return body["result"]
 
 
 def test_run_starts_the_product_and_sigint_stops_it(product: Product) -> None:
     started = time.monotonic()
     product.wait_until_running()
-    print(f"scripts/run was ready in {time.monotonic() - started:.0f} s")
+    print(f"scripts/run was ready after {time.monotonic() - started:.0f} s more")
 
     # The web client sao 8.0, served by trytond 8.0.
     page = requests.get(product.tryton + "/", timeout=10)
@@ -155,12 +64,16 @@ def test_run_starts_the_product_and_sigint_stops_it(product: Product) -> None:
     assert [(c["rec_name"], c["currency."]["code"]) for c in company] == [
         ("Demo Trading Ltd", "GBP")]
 
-    # The mock KashFlow: its demo account lets an address in through AutoAuthIP.
+    # The mock KashFlow: its demo account lets an address in through AutoAuthIP. (Earlier
+    # tests of the session may have connected already: start from an empty access list.)
     soap = product.printed("SOAP API").split()[0]
     assert soap == product.mock + "/api/service.asmx"
     username, password = product.printed("username"), product.printed("password")
     key = product.printed("AutoAuth key")
     assert requests.get(product.mock + "/", timeout=10).status_code in (200, 302)
+    settings = f"{product.mock}/_mock/accounts/{username}/settings"
+    access_list = product.mock_account(username)["access_list"]
+    requests.patch(settings, json={"access_list": []}, timeout=10).raise_for_status()
     assert call(soap, "GetVATRates", username, password).status[0] == "NO"
     reply = call(soap, "AutoAuthIP", username, password,
                  f"<appName>Dext ERP</appName><AutoAuthKey>{key}</AutoAuthKey>")
@@ -168,6 +81,7 @@ def test_run_starts_the_product_and_sigint_stops_it(product: Product) -> None:
     rates = call(soap, "GetVATRates", username, password)
     assert rates.ok, rates.status
     assert len(rates.find("GetVATRatesResult").findall(f"{{{KF}}}BasicDataset")) == 3
+    requests.patch(settings, json={"access_list": access_list}, timeout=10).raise_for_status()
 
     # Ctrl-C: everything it started stops, nothing is left behind.
     started_processes = processes_mentioning(str(product.var))

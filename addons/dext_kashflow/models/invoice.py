@@ -301,10 +301,17 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_queue(cls, invoices):
         "Publish invoices in the background (right after this call without a worker)"
         Publication = Pool().get('kashflow.publication')
-        for invoice in invoices:
-            publication = Publication.for_invoice(invoice)
-            if publication.state in {'cleared', 'failed'} and not publication.claimed_at:
-                publication.set(state='queued', next_attempt=None)
+        # In bulk: a write per document would reload the whole selection each time.
+        with without_check_access():
+            existing = {p.invoice.id: p for p in Publication.search([
+                        ('invoice', 'in', [i.id for i in invoices]),
+                        ])}
+            Publication.create([Publication.values_for(i)
+                    for i in invoices if i.id not in existing])
+            requeue = [p for p in existing.values()
+                if p.state in {'cleared', 'failed'} and not p.claimed_at]
+            if requeue:
+                Publication.write(requeue, {'state': 'queued', 'next_attempt': None})
         with Transaction().set_context(queue_name='kashflow'):
             cls.__queue__.kashflow_publish_now(invoices)
 

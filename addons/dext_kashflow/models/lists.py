@@ -66,7 +66,8 @@ class KashFlowList(DeactivableMixin, ModelSQL, ModelView):
 class Nominal(KashFlowList):
     __name__ = 'kashflow.nominal'
     __string__ = "KashFlow Nominal Code"
-    code = fields.Integer("Code", readonly=True)
+    # KashFlow's codes are numbers, but identifiers: shown as typed, "7502".
+    code = fields.Char("Code", readonly=True)
     type_name = fields.Char("Type", readonly=True)
     classification = fields.Char("Classification", readonly=True)
     vat_rate = fields.Numeric("VAT Rate", readonly=True)
@@ -86,7 +87,7 @@ class Nominal(KashFlowList):
         domain = ['OR', ('name', operator, operand, *extra)]
         value = operand.strip('%') if isinstance(operand, str) else operand
         if isinstance(value, str) and value.isdigit():
-            domain.append(('code', '=', int(value)))
+            domain.append(('code', '=', value))
         return domain
 
     @classmethod
@@ -98,7 +99,7 @@ class Nominal(KashFlowList):
     def kashflow_fetch(cls, client):
         return [{
                 'kashflow_id': n.id,
-                'code': n.code,
+                'code': str(n.code),
                 'name': text(n.name),
                 'type_name': text(n.type_name),
                 'classification': text(n.classification_name),
@@ -236,7 +237,7 @@ class Customer(_Partner):
 class BankAccount(KashFlowList):
     __name__ = 'kashflow.bank_account'
     __string__ = "KashFlow Bank Account"
-    code = fields.Integer("Nominal Code", readonly=True)
+    code = fields.Char("Nominal Code", readonly=True)
 
     @classmethod
     def kashflow_fields(cls):
@@ -247,7 +248,7 @@ class BankAccount(KashFlowList):
         return [{
                 'kashflow_id': b.id,
                 'name': text(b.name),
-                'code': b.code,
+                'code': str(b.code),
                 } for b in client.get_bank_accounts()]
 
 

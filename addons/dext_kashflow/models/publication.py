@@ -117,12 +117,17 @@ class Publication(ModelSQL, ModelView):
             publications = cls.search([('invoice', '=', invoice.id)], limit=1)
             if publications:
                 return publications[0]
-            publication, = cls.create([{
-                        'invoice': invoice.id,
-                        'company': invoice.company.id,
-                        'kind': 'receipt' if invoice.type == 'in' else 'invoice',
-                        }])
+            publication, = cls.create([cls.values_for(invoice)])
         return publication
+
+    @classmethod
+    def values_for(cls, invoice):
+        "The values of a new publication of invoice"
+        return {
+            'invoice': invoice.id,
+            'company': invoice.company.id,
+            'kind': 'receipt' if invoice.type == 'in' else 'invoice',
+            }
 
     def set(self, **values):
         "Write values on this publication"

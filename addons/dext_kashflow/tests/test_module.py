@@ -109,7 +109,7 @@ class DextKashflowTestCase(
         self.assertEqual(
             {m.kind for m in PaymentMethod.search([])},
             {'invoice', 'receipt'})
-        purchases, = Nominal.search([('code', '=', 5000)])
+        purchases, = Nominal.search([('code', '=', '5000')])
         self.assertEqual(purchases.name, "Purchases")
 
         stats = apply(connection, fetch(demo_client()))

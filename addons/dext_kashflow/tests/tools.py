@@ -177,7 +177,7 @@ def set_up_books(kashflow, username, password, key):
 
     Nominal = Model.get('kashflow.nominal')
     AccountMapping = Model.get('kashflow.account_mapping')
-    nominals = {n.code: n for n in Nominal.find([])}
+    nominals = {int(n.code): n for n in Nominal.find([])}
     for account, code in [(accounts['expense'], 7502), (accounts['revenue'], 4000)]:
         AccountMapping(connection=connection, account=account,
             nominal=nominals[code]).save()

@@ -1,0 +1,94 @@
+"""What a KashFlow administrator does in sao, step by step, for the tests to share.
+
+Publishing flows (publish an invoice, a selection, retry a failure) belong here too, next to
+the connection's: each flow takes a logged-in Sao and says what it clicks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from product import Product
+
+from .sao import Sao
+
+CONNECTIONS = ("Financial", "Configuration", "KashFlow", "Connections")
+LISTS = ("Financial", "Configuration", "KashFlow", "Lists")
+CONNECT = "Connect Software"
+RECONNECT = "Reconnect"
+REFRESH = "Refresh Integration Data"
+
+# The connect wizard's pages, by a sentence each shows.
+STEPS_PAGE = "Before you connect, complete these steps in KashFlow:"
+CREDENTIALS_PAGE = "Enter the username shown on KashFlow's API Settings"
+DONE_PAGE = "The connection to KashFlow has been made."
+
+CONNECTION_FIELDS = ["state", "username", "password", "autoauth_key", "kashflow_company",
+                     "connected_at", "url", "refresh_state", "last_refresh", "refresh_summary",
+                     "state_message"]
+
+
+@dataclass
+class Credentials:
+    username: str
+    password: str
+    api_key: str
+
+
+def demo_credentials(product: Product) -> Credentials:
+    """The mock's demo account, as scripts/run printed it."""
+    return Credentials(product.printed("username"), product.printed("password"),
+                       product.printed("AutoAuth key"))
+
+
+def connections(product: Product) -> list[dict]:
+    """The KashFlow connections in the database, as the administrator reads them."""
+    return product.session("admin").search_read("kashflow.connection", [],
+                                                 ["id", *CONNECTION_FIELDS])
+
+
+def open_connection(sao: Sao, product: Product) -> None:
+    """Financial > Configuration > KashFlow > Connections, then the company's connection in
+    the form (a new one when there is none yet)."""
+    existing = len(connections(product))
+    sao.open_menu(*CONNECTIONS)
+    sao.wait_for_count(existing, "the list of connections")
+    if existing:
+        sao.open_row()
+    else:
+        sao.new_record()
+    sao.wait_for_value("company", "Demo Trading Ltd")
+
+
+def start_connect_wizard(sao: Sao) -> None:
+    """Connect Software (Reconnect once connected): the wizard's first page."""
+    sao.wait(lambda: sao.has_button(CONNECT) or sao.has_button(RECONNECT),
+             f"a {CONNECT!r} or {RECONNECT!r} button")
+    sao.click_button(CONNECT if sao.has_button(CONNECT) else RECONNECT)
+    sao.wait_for_text(STEPS_PAGE)
+
+
+def confirm_steps(sao: Sao) -> None:
+    """Tick "I have completed all of the above steps", Next: the credentials page."""
+    sao.fill("I have completed all of the above steps", True)
+    sao.click_button("Next")
+    sao.wait_for_text(CREDENTIALS_PAGE)
+
+
+def enter_credentials(sao: Sao, credentials: Credentials) -> None:
+    sao.fill("KashFlow Username", credentials.username)
+    sao.fill("KashFlow Password", credentials.password)
+    sao.fill("API Key", credentials.api_key)
+
+
+def connect(sao: Sao, product: Product, credentials: Credentials) -> None:
+    """The whole Connect wizard, from the connection's form to its Finish button."""
+    open_connection(sao, product)
+    start_connect_wizard(sao)
+    confirm_steps(sao)
+    enter_credentials(sao, credentials)
+    sao.click_button("Connect")
+    sao.wait_for_text(DONE_PAGE)
+    sao.click_button("Finish")
+    sao.wait_for_dialog_closed()
+    sao.wait_for_value("state", "Connected")

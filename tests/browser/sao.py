@@ -1,0 +1,475 @@
+"""Driving Tryton's web client sao the way a person does: small helpers over Selenium.
+
+sao builds its pages with bootstrap 3: the menu is a tree in the left pane (#menu), each
+opened menu entry is a tab (#tablist, #tabcontent > .tab-pane.active), form fields are inputs
+named after their field (name="url"), buttons carry their label as title, and wizards, errors
+and questions are modal dialogs (.modal). Every helper waits for what it needs (WebDriverWait);
+none sleeps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+T = TypeVar("T")
+# sao's errors whose cause in our views is known: a hint for whoever reads the failure.
+KNOWN_ERRORS = {
+    "ColumnFactory is not a constructor":
+        "a list (tree) view has a field sao's lists cannot show: sao 8.0 has no 'datetime' "
+        "column, so a DateTime field needs widget=\"date\" (and a second one with "
+        "widget=\"time\"), as trytond's own lists do",
+}
+TIMEOUT = 20.0
+# What may happen while sao redraws a page under our feet: look again.
+FLEETING = (NoSuchElementException, StaleElementReferenceException,
+            ElementClickInterceptedException, ElementNotInteractableException, IndexError)
+
+
+def xpath_literal(text: str) -> str:
+    """text as an XPath string literal, whatever quotes it holds."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+def css_string(text: str) -> str:
+    """text as a CSS string, for attribute selectors."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Screenshots:
+    """Where screenshots go: named ones (for docs/screenshots/) and failure ones."""
+
+    def __init__(self, named: Path, failures: Path) -> None:
+        self.named = named
+        self.failures = failures
+
+    def take(self, driver: WebDriver, name: str) -> Path:
+        self.named.mkdir(parents=True, exist_ok=True)
+        path = self.named / f"{name}.png"
+        driver.save_screenshot(str(path))
+        return path
+
+
+class Page:
+    """What sao and the mock's pages share: a window of a driver, waits, screenshots."""
+
+    def __init__(self, driver: WebDriver, shots: Screenshots, window: str | None = None,
+                 timeout: float = TIMEOUT) -> None:
+        self.driver = driver
+        self.shots = shots
+        self.window = window or driver.current_window_handle
+        self.timeout = timeout
+
+    def focus(self) -> None:
+        if self.driver.current_window_handle != self.window:
+            self.driver.switch_to.window(self.window)
+
+    def problems(self) -> str:
+        """Extra words for a failure message (sao adds its JavaScript errors)."""
+        return ""
+
+    def wait(self, condition: Callable[[], T], what: str | Callable[[], str],
+             timeout: float | None = None) -> T:
+        """The first true value of condition(), looked for until timeout. what says what
+        was awaited, for the failure (a function when it says what is there instead)."""
+        waiter = WebDriverWait(self.driver, timeout or self.timeout, poll_frequency=0.1,
+                               ignored_exceptions=FLEETING)
+        try:
+            return waiter.until(lambda _driver: condition())
+        except TimeoutException:
+            if callable(what):
+                try:
+                    what = what()
+                except FLEETING as error:
+                    what = f"(the page changed while looking: {error.__class__.__name__})"
+            raise AssertionError(f"Waited {timeout or self.timeout:.0f} s for {what}"
+                                 f"{self.problems()}") from None
+
+    def read(self, look: Callable[[], T], what: str) -> T:
+        """What look() returns, looked at again while the page is being redrawn."""
+        return self.wait(lambda: (look(),), what)[0]
+
+    def screenshot(self, name: str) -> Path:
+        self.focus()
+        return self.shots.take(self.driver, name)
+
+    def visible(self, root: WebDriver | WebElement, by: str, selector: str) -> list[WebElement]:
+        return [e for e in root.find_elements(by, selector) if e.is_displayed()]
+
+    def click(self, find: Callable[[], WebElement | None], what: str) -> None:
+        """Click what find() returns, once it is there, enabled and not covered."""
+        def clicked() -> bool:
+            element = find()
+            if element is None or not element.is_enabled():
+                return False
+            element.click()
+            return True
+        self.wait(clicked, f"{what} to be clickable")
+
+
+class Sao(Page):
+    """One person logged in to sao in one browser window."""
+
+    MENU = "#menu"
+
+    def __init__(self, driver: WebDriver, base_url: str, shots: Screenshots) -> None:
+        super().__init__(driver, shots)
+        self.base_url = base_url.rstrip("/") + "/"
+        self.console: list[dict[str, Any]] = []
+
+    # What went wrong in the page -------------------------------------------------------
+
+    def js_errors(self) -> list[str]:
+        """The page's uncaught JavaScript errors so far."""
+        try:
+            self.console.extend(self.driver.get_log("browser"))
+        except Exception:  # the browser is gone
+            pass
+        return [entry["message"] for entry in self.console
+                if entry.get("source") == "javascript"]
+
+    def problems(self) -> str:
+        words = []
+        errors = self.js_errors()
+        if errors:
+            words.append("sao's JavaScript errors:\n  " + "\n  ".join(errors))
+            words.extend(f"(likely cause: {hint})" for error, hint in KNOWN_ERRORS.items()
+                         if any(error in found for found in errors))
+        try:
+            dialog = self.dialog()
+            if dialog is not None:
+                words.append(f"an open dialog says: {dialog.text.strip()!r}")
+        except Exception:
+            pass
+        return ("\n" + "\n".join(words)) if words else ""
+
+    # Logging in ------------------------------------------------------------------------
+
+    def login(self, login: str, password: str) -> Sao:
+        """The login dialog (user name, Enter), then the password dialog, then the menu."""
+        self.focus()
+        self.driver.get(self.base_url)
+        user_name = self.wait(lambda: self.visible(self.driver, By.ID, "login")[0],
+                              "the login dialog")
+        # sao fills in the database once it has asked the server: a login sent before
+        # that is ignored (the dialog only marks the empty field).
+        self.wait(lambda: any(e.get_attribute("value") for e in self.visible(
+            self.driver, By.CSS_SELECTOR, ".login-dialog #database")),
+            "the login dialog's database")
+        user_name.send_keys(login, Keys.ENTER)
+        for attempt in range(3):  # a person would click Login again
+            try:
+                entry = self.wait(
+                    lambda: self.visible(self.driver, By.ID, "ask-dialog-entry")[0],
+                    f"the password dialog of {login}", timeout=None if attempt == 2 else 5)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                buttons = self.visible(self.driver, By.CSS_SELECTOR,
+                                       ".login-dialog button[type=submit]")
+                if buttons and buttons[0].is_enabled():
+                    try:
+                        buttons[0].click()
+                    except FLEETING:
+                        pass  # the password dialog came meanwhile
+        entry.send_keys(password, Keys.ENTER)
+        self.wait(lambda: self.menu_entries() and self.dialog() is None,
+                  f"the menu after {login} logged in")
+        return self
+
+    def user_name(self) -> str:
+        """The name shown at the top right."""
+        return self.driver.find_element(By.ID, "user-preferences").text.strip()
+
+    # The menu --------------------------------------------------------------------------
+
+    def menu_entries(self) -> list[str]:
+        """The menu entries shown now, top to bottom."""
+        return self.read(lambda: [e.text.strip() for e in self.visible(
+            self.driver, By.CSS_SELECTOR, f"{self.MENU} .column-char")], "the menu")
+
+    def _menu_row(self, name: str, after: WebElement | None) -> WebElement | None:
+        """The visible menu row called name (below the row after, when given)."""
+        cell = (f"td//div[contains(@class, 'column-char') "
+                f"and normalize-space(.)={xpath_literal(name)}]")
+        if after is None:
+            rows = self.driver.find_elements(
+                By.XPATH, f"//div[@id='menu']//tr[{cell}]")
+        else:
+            rows = after.find_elements(By.XPATH, f"following::tr[{cell}]")
+        return next((r for r in rows if r.is_displayed()), None)
+
+    def _find_menu(self, path: tuple[str, ...], timeout: float | None = None) -> WebElement:
+        """The row of the last entry of path, opening the folders on the way. Clicking a
+        folder's name opens it when it is closed and leaves it open when it is open (its
+        arrow would close it)."""
+        row = None
+        for depth, name in enumerate(path):
+            parent = row
+            row = self._menu_row(name, parent)
+            if row is None and parent is not None:
+                parent.find_element(By.CSS_SELECTOR, ".column-char").click()
+            row = self.wait(lambda name=name, parent=parent: self._menu_row(name, parent),
+                            f"the menu entry {' > '.join(path[:depth + 1])!r}", timeout)
+        assert row is not None
+        return row
+
+    def open_menu(self, *path: str) -> None:
+        """Open a menu entry by its path, as a person does: open each folder, click the
+        entry, and wait for its tab."""
+        self.focus()
+        row = self._find_menu(path)
+        title = " / ".join(path)
+        self.click(lambda: row.find_element(By.CSS_SELECTOR, ".column-char"),
+                   f"the menu entry {title!r}")
+        self.wait(lambda: self.tab_title() == title and self.view() is not None,
+                  f"the tab {title!r} to open")
+
+    def has_menu(self, *path: str) -> bool:
+        """Whether the menu shows this path (opening the folders that exist)."""
+        self.focus()
+        try:
+            self._find_menu(path, timeout=3)
+        except AssertionError:
+            return False
+        return True
+
+    # Tabs and views --------------------------------------------------------------------
+
+    def tab(self) -> WebElement:
+        """The content of the tab in front."""
+        return self.driver.find_element(By.CSS_SELECTOR, "#tabcontent > .tab-pane.active")
+
+    def tab_title(self) -> str | None:
+        tabs = self.driver.find_elements(By.CSS_SELECTOR, "#tablist > li.active span[title]")
+        return tabs[0].get_attribute("title") if tabs else None
+
+    def open_url(self, fragment: str) -> None:
+        """Open a sao URL (what follows '#', e.g. 'demo/model/kashflow.connection/1'),
+        as a person following a link."""
+        self.focus()
+        self.driver.get(f"{self.base_url}#{fragment}")
+        self.wait(lambda: self.view() is not None, f"#{fragment} to open")
+
+    def view(self) -> str | None:
+        """'form' or 'tree' when the tab in front shows a loaded view, else None."""
+        tabs = self.driver.find_elements(By.CSS_SELECTOR, "#tabcontent > .tab-pane.active")
+        if not tabs:
+            return None
+        if self.visible(tabs[0], By.CSS_SELECTOR, ".form-container"):
+            return "form"
+        if self.visible(tabs[0], By.CSS_SELECTOR, ".treeview table"):
+            return "tree"
+        return None
+
+    def toolbar(self, title: str) -> None:
+        """Click a button of the tab's toolbar by its title (New, Save, Reload/Undo...)."""
+        self.click(lambda: self.visible(self.tab(), By.CSS_SELECTOR,
+                                        f".toolbar button[title={css_string(title)}]")[0],
+                   f"the toolbar button {title!r}")
+
+    def new_record(self) -> None:
+        self.toolbar("New")
+        self.wait(lambda: self.view() == "form", "the form of a new record")
+
+    def record_count(self) -> int | None:
+        """The number of records of the tab, as its counter shows it ('_/28' -> 28)."""
+        badges = self.visible(self.tab(), By.CSS_SELECTOR, ".toolbar .badge")
+        match = re.search(r"/(\d+)", badges[0].text) if badges else None
+        return int(match.group(1)) if match else None
+
+    def wait_for_count(self, count: int, what: str) -> None:
+        self.wait(lambda: self.record_count() == count,
+                  lambda: f"{what} to count {count} (it shows {self.record_count()})")
+
+    def search(self, text: str) -> None:
+        """Type text in the list's search box and press Enter."""
+        box = self.wait(lambda: self.visible(self.tab(), By.CSS_SELECTOR,
+                                             ".filter-box input.form-control")[0],
+                        "the search box")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(Keys.DELETE)
+        box.send_keys(text, Keys.ENTER)
+
+    def rows(self) -> list[str]:
+        """The rows of the list in front, as their visible text."""
+        return self.read(lambda: [row.text for row in self.visible(
+            self.tab(), By.CSS_SELECTOR, ".treeview tbody tr")], "the rows of the list")
+
+    def row(self, text: str) -> str:
+        """The first row of the list in front that shows text, once it shows."""
+        return self.wait(lambda: next((r for r in self.rows() if text in r), None),
+                         lambda: f"a row showing {text!r} (rows: {self.rows()!r})")
+
+    def open_row(self, text: str | None = None) -> None:
+        """Double-click the list row that shows text (the first row without text) to open
+        its record in the form."""
+        def row() -> WebElement | None:
+            rows = self.visible(self.tab(), By.CSS_SELECTOR, ".treeview tbody tr")
+            return next((r for r in rows if text is None or text in r.text), None)
+        found = self.wait(row, f"a row showing {text!r}" if text else "a row")
+        cell = found.find_elements(By.CSS_SELECTOR, "td")[-1]
+        ActionChains(self.driver).double_click(cell).perform()
+        self.wait(lambda: self.view() == "form", "the record's form")
+
+    def open_page(self, name: str) -> None:
+        """Open a notebook page of the form by its label."""
+        self.click(lambda: self.visible(
+            self.scope(), By.XPATH, f".//ul[contains(@class, 'nav-tabs')]//a"
+            f"[normalize-space(.)={xpath_literal(name)}]")[0], f"the page {name!r}")
+
+    def reload(self) -> None:
+        self.toolbar("Reload/Undo")
+
+    # Dialogs ---------------------------------------------------------------------------
+
+    def dialog(self) -> WebElement | None:
+        """The dialog in front (a wizard, an error, a question), None when there is none."""
+        shown = self.visible(self.driver, By.CSS_SELECTOR, ".modal.in")
+        if not shown:
+            return None
+        return max(shown, key=lambda m: int(m.value_of_css_property("z-index") or 0))
+
+    def scope(self) -> WebElement:
+        """Where a person looks: the dialog in front, else the tab in front."""
+        return self.dialog() or self.tab()
+
+    def dialog_title(self) -> str:
+        dialog = self.wait(self.dialog, "a dialog")
+        titles = dialog.find_elements(By.CSS_SELECTOR, ".modal-header .model-title, "
+                                                       ".modal-header .modal-title")
+        return titles[0].text.strip() if titles else ""
+
+    def error_message(self) -> str:
+        """Wait for sao's error (or warning) dialog; return what it says."""
+        def alert() -> WebElement | None:
+            dialog = self.dialog()
+            if dialog is None:
+                return None
+            alerts = dialog.find_elements(By.CSS_SELECTOR, ".alert")
+            return alerts[0] if alerts else None
+        return self.wait(alert, "an error dialog").text.strip()
+
+    def close_error(self) -> None:
+        """Click OK on the error dialog in front and wait until it is gone."""
+        dialog = self.wait(self.dialog, "the error dialog")
+        self.click(lambda: dialog.find_element(By.CSS_SELECTOR, ".modal-footer .btn-primary"),
+                   "OK on the error dialog")
+        self.wait(lambda: not dialog.is_displayed(), "the error dialog to close")
+
+    def wait_for_dialog_closed(self) -> None:
+        self.wait(lambda: self.dialog() is None, "the dialog to close")
+
+    # Buttons and fields (in the dialog in front, else in the tab in front) -------------
+
+    def _button(self, label: str) -> WebElement | None:
+        for button in self.visible(self.scope(), By.TAG_NAME, "button"):
+            text = (button.get_attribute("textContent") or "").strip()
+            if label in (text, button.get_attribute("title")):
+                return button
+        return None
+
+    def button(self, label: str) -> WebElement:
+        return self.wait(lambda: self._button(label), f"a button {label!r}")
+
+    def has_button(self, label: str) -> bool:
+        return self.read(lambda: self._button(label) is not None, f"the button {label!r}")
+
+    def click_button(self, label: str) -> None:
+        """Click the button with this label (as written in the view, not as CSS shows it)."""
+        self.focus()
+        self.click(lambda: self._button(label), f"the button {label!r}")
+
+    def field(self, name_or_label: str) -> WebElement:
+        """A field's input, by field name ('url') or by its label ('Service URL')."""
+        def find() -> WebElement | None:
+            scope = self.scope()
+            named = [e for e in scope.find_elements(
+                By.CSS_SELECTOR, f"input[name={css_string(name_or_label)}], "
+                f"select[name={css_string(name_or_label)}], "
+                f"textarea[name={css_string(name_or_label)}]")
+                if e.is_displayed() or e.get_attribute("type") == "checkbox"]
+            if named:
+                return named[0]
+            for label in self.visible(scope, By.CSS_SELECTOR, "label"):
+                if label.text.strip().rstrip(":").strip() == name_or_label:
+                    target = label.get_attribute("for")
+                    if target:
+                        return scope.find_element(By.ID, target)
+            return None
+        return self.wait(find, f"the field {name_or_label!r}")
+
+    def fill(self, name_or_label: str, value: str | bool) -> None:
+        """Type a value into a field (tick or untick a checkbox with True or False)."""
+        element = self.field(name_or_label)
+        if element.get_attribute("type") == "checkbox":
+            if element.is_selected() != bool(value):
+                element.click()
+            self.wait(lambda: element.is_selected() == bool(value),
+                      f"{name_or_label!r} to be {'ticked' if value else 'unticked'}")
+            return
+        if element.tag_name == "select":
+            Select(element).select_by_visible_text(str(value))
+            return
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.DELETE)
+        element.send_keys(str(value))
+
+    def value(self, name_or_label: str) -> str | bool:
+        """What a field shows: its text, the selected choice, or whether it is ticked."""
+        return self.read(lambda: self._value(name_or_label), f"the field {name_or_label!r}")
+
+    def _value(self, name_or_label: str) -> str | bool:
+        element = self.field(name_or_label)
+        if element.get_attribute("type") == "checkbox":
+            return element.is_selected()
+        if element.tag_name == "select":
+            return Select(element).first_selected_option.text.strip()
+        return element.get_attribute("value") or ""
+
+    def wait_for_value(self, name_or_label: str, expected: str | bool) -> None:
+        self.wait(lambda: self.value(name_or_label) == expected,
+                  lambda: f"{name_or_label!r} to show {expected!r} "
+                          f"(it shows {self.value(name_or_label)!r})")
+
+    def has_field(self, name: str) -> bool:
+        return self.read(lambda: bool(self.visible(
+            self.scope(), By.CSS_SELECTOR, f"[name={css_string(name)}]")),
+            f"the field {name!r}")
+
+    def text(self) -> str:
+        """The text a person reads in the dialog in front, else in the tab in front."""
+        return self.read(lambda: self.scope().text, "the text of the page")
+
+    def wait_for_text(self, text: str, timeout: float | None = None) -> None:
+        """Wait until text shows in the dialog in front, else in the tab in front."""
+        self.wait(lambda: text in self.text(), f"the text {text!r}", timeout)
+
+    def overflows(self) -> bool:
+        """Whether the dialog in front is too narrow for its content (a person must scroll
+        sideways to read it)."""
+        dialog = self.wait(self.dialog, "a dialog")
+        box = dialog.find_element(By.CSS_SELECTOR, ".modal-body .content-box")
+        return bool(self.driver.execute_script(
+            "return arguments[0].scrollWidth > arguments[0].clientWidth + 1;", box))
