@@ -21,6 +21,8 @@ KASHFLOW_STATES = [
     ('published', "Published"),
     ('failed', "Failed"),
     ]
+# What was sent to KashFlow is no longer changed on the document.
+_LOCKED = {'readonly': Eval('kashflow_state').in_(['sending', 'published'])}
 # The real KashFlow's web application; a mock serves its pages beside its API.
 KASHFLOW_WEB = 'https://app.kashflow.com'
 
@@ -32,55 +34,37 @@ class Invoice(metaclass=PoolMeta):
         'kashflow.partner_rule', "KashFlow Rule", readonly=True,
         ondelete='SET NULL')
     kashflow_destination = fields.Selection(
-        DESTINATIONS, "Publish To", states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            })
+        DESTINATIONS, "Publish To", states=_LOCKED)
     kashflow_nominal = fields.Many2One(
         'kashflow.nominal', "Nominal Code", ondelete='RESTRICT',
         domain=[('connection.company', '=', Eval('company', -1))],
-        states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            },
+        states=_LOCKED,
         help="Used for every line instead of the account's mapping.")
     kashflow_vat_rate = fields.Many2One(
         'kashflow.vat_rate', "Default VAT Rate", ondelete='RESTRICT',
         domain=[('connection.company', '=', Eval('company', -1))],
-        states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            },
+        states=_LOCKED,
         help="Used for the lines that have no tax.")
     kashflow_paid = fields.Boolean(
-        "Publish as Paid", states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            })
+        "Publish as Paid", states=_LOCKED)
     kashflow_payment_method = fields.Many2One(
         'kashflow.payment_method', "Payment Method", ondelete='RESTRICT',
         domain=[
             ('connection.company', '=', Eval('company', -1)),
             ('kind', '=', If(Eval('type') == 'in', 'receipt', 'invoice')),
             ],
-        states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            'required': Bool(Eval('kashflow_paid')),
-            })
+        states={**_LOCKED, 'required': Bool(Eval('kashflow_paid'))})
     kashflow_bank_account = fields.Many2One(
         'kashflow.bank_account', "Bank Account", ondelete='RESTRICT',
         domain=[('connection.company', '=', Eval('company', -1))],
-        states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            'required': Bool(Eval('kashflow_paid')),
-            })
+        states={**_LOCKED, 'required': Bool(Eval('kashflow_paid'))})
     kashflow_description = fields.Char(
-        "Line Description", states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            },
+        "Line Description", states=_LOCKED,
         help="Sent instead of the lines' descriptions.")
     kashflow_project = fields.Many2One(
         'kashflow.project', "Project", ondelete='RESTRICT',
         domain=[('connection.company', '=', Eval('company', -1))],
-        states={
-            'readonly': Eval('kashflow_state').in_(['sending', 'published']),
-            })
+        states=_LOCKED)
 
     kashflow_state = fields.Function(fields.Selection(
             KASHFLOW_STATES, "KashFlow"), 'get_kashflow',
