@@ -76,11 +76,14 @@ class Invoice(metaclass=PoolMeta):
     kashflow_failure = fields.Function(
         fields.Selection(FAILURES, "Failure"), 'get_kashflow')
     kashflow_message = fields.Function(
-        fields.Text("KashFlow Message"), 'get_kashflow')
+        fields.Text("KashFlow Message", states={'invisible': ~Eval('kashflow_message')}),
+        'get_kashflow')
     kashflow_hint = fields.Function(
-        fields.Text("How to Fix"), 'get_kashflow')
+        fields.Text("How to Fix", states={'invisible': ~Eval('kashflow_hint')}),
+        'get_kashflow')
     kashflow_problems = fields.Function(
-        fields.Text("Publishing Errors"), 'get_kashflow_problems')
+        fields.Text("Publishing Errors", states={'invisible': ~Eval('kashflow_problems')}),
+        'get_kashflow_problems')
     kashflow_logs = fields.Function(fields.Many2Many(
             'kashflow.publication.log', None, None, "Publication Log"),
         'get_kashflow_logs')
@@ -107,6 +110,20 @@ class Invoice(metaclass=PoolMeta):
                     'depends': ['kashflow_state'],
                     },
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        attributes = [
+            ('//label[@id="kashflow_failed"]', 'states', {
+                    'invisible': Eval('kashflow_state') != 'failed',
+                    }),
+            ]
+        # The texts show only when they say something.
+        for name in ['kashflow_message', 'kashflow_hint', 'kashflow_problems']:
+            attributes.append((f'//separator[@name="{name}"]', 'states', {
+                        'invisible': ~Eval(name),
+                        }))
+        return super().view_attributes() + attributes
 
     @classmethod
     def default_kashflow_destination(cls):
