@@ -92,3 +92,28 @@ def connect(sao: Sao, product: Product, credentials: Credentials) -> None:
     sao.click_button("Finish")
     sao.wait_for_dialog_closed()
     sao.wait_for_value("state", "Connected")
+
+
+# Publishing ------------------------------------------------------------------------------
+
+SUPPLIER_INVOICES = ("Financial", "Invoices", "Supplier Invoices")
+PUBLISH = "Publish to KashFlow"
+RETRY = "Retry Publishing"
+SUGGEST = "Suggest Mappings"
+
+
+def open_supplier_invoice(sao: Sao, reference: str) -> None:
+    """Financial > Invoices > Supplier Invoices, the list's All tab (the demo's few invoices
+    fit on one page), the row of the supplier's reference opened in the form."""
+    sao.open_menu(*SUPPLIER_INVOICES)
+    sao.open_list_tab("All")
+    sao.row(reference)
+    sao.open_row(reference)
+    sao.wait_for_value("reference", reference)
+
+
+def publish_open_invoice(sao: Sao, button: str = PUBLISH) -> None:
+    """Click Publish to KashFlow (or Retry Publishing) on the invoice in the form, then show
+    its KashFlow tab."""
+    sao.click_button(button)
+    sao.open_page("KashFlow")

@@ -78,3 +78,9 @@ class KashFlowWeb(Page):
             autoauth_key=(key_field.get_attribute("value") or "").strip(),
             copy_status=status,
         )
+
+    def purchase_references(self) -> list[str]:
+        """Purchases (top menu): the Reference column of the list, top to bottom."""
+        self.open_main_menu("Purchases")
+        return [row.find_elements(By.TAG_NAME, "td")[3].text.strip()
+                for row in self.driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")]

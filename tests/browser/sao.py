@@ -329,7 +329,10 @@ class Sao(Page):
             rows = self.visible(self.tab(), By.CSS_SELECTOR, ".treeview tbody tr")
             return next((r for r in rows if text is None or text in r.text), None)
         found = self.wait(row, f"a row showing {text!r}" if text else "a row")
-        cell = found.find_elements(By.CSS_SELECTOR, "td")[-1]
+        # Hidden columns have no size; a link (many2one) cell opens its own record: the cell
+        # that shows text, else the last visible one.
+        cells = self.visible(found, By.CSS_SELECTOR, "td")
+        cell = next((c for c in cells if text and c.text.strip() == text), cells[-1])
         ActionChains(self.driver).double_click(cell).perform()
         self.wait(lambda: self.view() == "form", "the record's form")
 
@@ -338,6 +341,37 @@ class Sao(Page):
         self.click(lambda: self.visible(
             self.scope(), By.XPATH, f".//ul[contains(@class, 'nav-tabs')]//a"
             f"[normalize-space(.)={xpath_literal(name)}]")[0], f"the page {name!r}")
+
+    def open_list_tab(self, name: str) -> None:
+        """Click a tab of the list's filter (Draft, Posted, All...) by its label (a count
+        may follow the label)."""
+        self.click(lambda: self.visible(
+            self.tab(), By.XPATH, f".//ul[contains(@class, 'nav-tabs')]//a"
+            f"[starts-with(normalize-space(.), {xpath_literal(name)})]")[0],
+            f"the list's tab {name!r}")
+        self.wait(lambda: self.visible(
+            self.tab(), By.XPATH, f".//ul[contains(@class, 'nav-tabs')]/li[contains(@class, "
+            f"'active')]/a[starts-with(normalize-space(.), {xpath_literal(name)})]"),
+            f"the list's tab {name!r} to be in front")
+
+    def select_rows(self, *texts: str) -> None:
+        """Tick the selection box of each list row that shows one of texts."""
+        for text in texts:
+            def box(text: str = text) -> WebElement | None:
+                rows = self.visible(self.tab(), By.CSS_SELECTOR, ".treeview tbody tr")
+                row = next((r for r in rows if text in r.text), None)
+                if row is None:
+                    return None
+                found = row.find_element(By.CSS_SELECTOR, "td.selection-state input")
+                return None if found.is_selected() else found
+            self.click(box, f"the selection box of the row showing {text!r}")
+
+    def launch_action(self, name: str) -> None:
+        """The toolbar's Launch action menu, then its entry called name."""
+        self.toolbar("Launch action")
+        self.click(lambda: self.visible(
+            self.tab(), By.XPATH, f".//ul[contains(@class, 'dropdown-menu')]//a"
+            f"[normalize-space(.)={xpath_literal(name)}]")[0], f"the action {name!r}")
 
     def reload(self) -> None:
         self.toolbar("Reload/Undo")

@@ -74,7 +74,9 @@ class Invoice(metaclass=PoolMeta):
     kashflow_url = fields.Function(
         fields.Char("KashFlow Link"), 'get_kashflow')
     kashflow_failure = fields.Function(
-        fields.Selection(FAILURES, "Failure"), 'get_kashflow')
+        fields.Selection(FAILURES, "Failure", states={
+                'invisible': ~Eval('kashflow_failure'),
+                }), 'get_kashflow')
     kashflow_message = fields.Function(
         fields.Text("KashFlow Message", states={'invisible': ~Eval('kashflow_message')}),
         'get_kashflow')
@@ -115,7 +117,7 @@ class Invoice(metaclass=PoolMeta):
     def view_attributes(cls):
         attributes = [
             ('//label[@id="kashflow_failed"]', 'states', {
-                    'invisible': Eval('kashflow_state') != 'failed',
+                    'invisible': ~Eval('kashflow_failure'),
                     }),
             ]
         # The texts show only when they say something.

@@ -1,0 +1,136 @@
+"""Publishing supplier invoices to KashFlow in the browser, as a bookkeeper does.
+
+Admin maps the accounts and taxes (Suggest Mappings on the connection); then posted supplier
+invoices of the demo are published one by one from the form, several at once with the list's
+action, and one after a failure (a fault injected in the mock KashFlow) with Retry Publishing.
+Each ends once in the mock KashFlow's Purchases list.
+
+The demo's posted supplier invoices, by reference, one test each (none is published twice):
+BT-2291-0031 (the form), OSD-558102 and GPL-RENT-0110 (the action), NPG-7730114 (failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from product import Product
+
+from .flows import (
+    PUBLISH,
+    RETRY,
+    SUGGEST,
+    demo_credentials,
+    open_connection,
+    open_supplier_invoice,
+    publish_open_invoice,
+)
+from .kashflow_web import KashFlowWeb
+from .sao import Sao
+
+
+def account_mappings(product: Product) -> list[dict]:
+    return product.session("admin").search_read("kashflow.account_mapping", [],
+                                                 ["id", "account.code", "nominal"])
+
+
+@pytest.fixture
+def mapped(connected: dict, product: Product) -> dict:
+    """The connection, with its mappings suggested (by RPC when the test of Suggest Mappings
+    has not run before)."""
+    if not account_mappings(product):
+        product.session("admin").call("model.kashflow.connection.suggest_mappings",
+                                      [connected["id"]])
+    assert account_mappings(product)
+    return connected
+
+
+@pytest.fixture
+def purchases(kashflow_web: KashFlowWeb, product: Product) -> KashFlowWeb:
+    """The mock KashFlow's pages, logged in as the demo account."""
+    credentials = demo_credentials(product)
+    kashflow_web.login(credentials.username, credentials.password)
+    return kashflow_web
+
+
+@pytest.fixture
+def no_faults(product: Product) -> Iterator[None]:
+    yield
+    requests.delete(f"{product.mock}/_mock/faults", timeout=10).raise_for_status()
+
+
+def wait_published(sao: Sao) -> str:
+    """The KashFlow tab shows Published and a number: the number."""
+    sao.wait_for_value("kashflow_state", "Published")
+    return sao.wait(lambda: sao.value("kashflow_number"), "the KashFlow number")
+
+
+def test_suggest_mappings_maps_the_accounts(admin: Sao, connected: dict,
+                                            product: Product) -> None:
+    open_connection(admin, product)
+    admin.click_button(SUGGEST)
+    admin.open_page("Mappings")
+    admin.wait(lambda: any(row.strip() for row in admin.rows()),
+               lambda: f"a mapping in the Mappings tab (rows: {admin.rows()!r})")
+    assert account_mappings(product)
+
+
+def test_publish_one_invoice_from_its_form(plain_user: Sao, mapped: dict,
+                                           purchases: KashFlowWeb) -> None:
+    """The plain user (KashFlow Publisher, not administrator) publishes."""
+    reference = "BT-2291-0031"
+    open_supplier_invoice(plain_user, reference)
+    publish_open_invoice(plain_user, PUBLISH)
+    number = wait_published(plain_user)
+    assert number.isdigit(), number
+    plain_user.screenshot("publish-1-invoice-published")
+
+    assert purchases.purchase_references().count(reference) == 1
+
+
+def test_publish_several_invoices_with_the_action(admin: Sao, mapped: dict,
+                                                  purchases: KashFlowWeb) -> None:
+    references = ("OSD-558102", "GPL-RENT-0110")
+    admin.open_menu("Financial", "Invoices", "Supplier Invoices")
+    admin.open_list_tab("All")
+    for reference in references:
+        admin.row(reference)
+    admin.select_rows(*references)
+    admin.launch_action(PUBLISH)
+    admin.wait(admin.dialog, "the wizard Publish to KashFlow")
+    admin.click_button("Publish")
+    admin.wait_for_value("published", "2")
+    assert admin.value("failed") == "0"
+    admin.screenshot("publish-2-wizard-result")
+    admin.click_button("Close")
+    admin.wait_for_dialog_closed()
+
+    found = purchases.purchase_references()
+    for reference in references:
+        assert found.count(reference) == 1, (reference, found)
+
+
+def test_a_failure_shows_its_reason_then_retry_publishes_once(
+        admin: Sao, mapped: dict, purchases: KashFlowWeb, product: Product,
+        no_faults: None) -> None:
+    reference = "NPG-7730114"
+    open_supplier_invoice(admin, reference)
+    requests.post(f"{product.mock}/_mock/faults", timeout=10,
+                  json={"operation": "InsertReceipt", "kind": "error_before"},
+                  ).raise_for_status()
+    publish_open_invoice(admin, PUBLISH)
+    # The answer was lost after InsertReceipt was sent: Outcome Unknown, which the form shows
+    # as still "Publishing" with the failure's message and hint (the failure's own name is
+    # not on the form).
+    message = admin.wait(lambda: admin.value("kashflow_message"), "the KashFlow message")
+    assert "InsertReceipt" in message, message
+    assert admin.value("kashflow_state") in ("Failed", "Publishing")
+    assert "Retry" in admin.value("kashflow_hint")
+    assert admin.has_button(RETRY)
+    admin.screenshot("publish-3-failure-shown")
+
+    publish_open_invoice(admin, RETRY)
+    wait_published(admin)
+    assert purchases.purchase_references().count(reference) == 1
+    purchases.screenshot("publish-4-kashflow-purchases")
