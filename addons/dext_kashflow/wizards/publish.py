@@ -48,9 +48,8 @@ class Publish(Wizard):
         Invoice = Pool().get('account.invoice')
         invoices = [i for i in self.records if i.kashflow_state != 'published']
         self.result.skipped = len(self.records) - len(invoices)
-        problems = dict(Invoice.kashflow_check(invoices))
-        ready = [i for i in invoices if i not in problems]
-        # Documents with problems are tried too, so that each shows why.
+        # No separate check here: the publisher checks each document and
+        # records its problems on it, which the report below reads back.
         if config.getboolean('queue', 'worker', default=False):
             Invoice.kashflow_queue(invoices)
             self.result.queued = len(invoices)
@@ -77,7 +76,7 @@ class Publish(Wizard):
         self.result.failed = len(failed)
         self.result.report = '\n\n'.join(
             f'{name}: {reason}' for name, reason in failed + running) or gettext(
-            'dext_kashflow.msg_publish_wizard_all_done', count=len(ready))
+            'dext_kashflow.msg_publish_wizard_all_done', count=self.result.published)
         return 'result'
 
     def default_result(self, fields):
