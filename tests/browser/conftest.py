@@ -5,7 +5,10 @@
 - the running product from tests/conftest.py (`bash scripts/run` once per session);
 - `admin` and `plain_user`: a new browser each, logged in to sao (see sao.py for the helpers);
 - `kashflow_web`: the mock KashFlow's pages in a second tab of the administrator's browser;
-- `connected`: the demo company's connection, connected through sao when it is not yet.
+- `connected`: the demo company's connection, connected through sao when it is not yet;
+  `mapped`: that connection with its accounts and taxes mapped;
+- `purchases`: the mock KashFlow's pages, logged in as the demo account;
+- `no_faults`: removes, after the test, the faults it injected in the mock KashFlow.
 
 Named screenshots (sao.screenshot("name")) go to var/browser-tests/screenshots/, or to
 $DEXT_SCREENSHOTS (docs/screenshots/ to refresh the README's). When a test fails, every browser
@@ -22,12 +25,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from product import REPO, Product
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from .flows import connect, connections, demo_credentials
+from .flows import account_mappings, connect, connections, demo_credentials
 from .kashflow_web import KashFlowWeb
 from .sao import Sao, Screenshots
 
@@ -195,3 +199,28 @@ def connected(product: Product, browsers: Browsers, screenshots: Screenshots,
         found = connections(product)
     assert len(found) == 1 and found[0]["state"] == "connected", found
     return found[0]
+
+
+@pytest.fixture
+def mapped(connected: dict, product: Product) -> dict:
+    """The connection, with its mappings suggested (by RPC when the test of Suggest Mappings
+    has not run before)."""
+    if not account_mappings(product):
+        product.session("admin").call("model.kashflow.connection.suggest_mappings",
+                                      [connected["id"]])
+    assert account_mappings(product)
+    return connected
+
+
+@pytest.fixture
+def purchases(kashflow_web: KashFlowWeb, product: Product) -> KashFlowWeb:
+    """The mock KashFlow's pages, logged in as the demo account."""
+    credentials = demo_credentials(product)
+    kashflow_web.login(credentials.username, credentials.password)
+    return kashflow_web
+
+
+@pytest.fixture
+def no_faults(product: Product) -> Iterator[None]:
+    yield
+    requests.delete(f"{product.mock}/_mock/faults", timeout=10).raise_for_status()

@@ -47,6 +47,12 @@ def connections(product: Product) -> list[dict]:
                                                  ["id", *CONNECTION_FIELDS])
 
 
+def account_mappings(product: Product) -> list[dict]:
+    """The account mappings in the database (Suggest Mappings makes them)."""
+    return product.session("admin").search_read("kashflow.account_mapping", [],
+                                                 ["id", "account.code", "nominal"])
+
+
 def open_connection(sao: Sao, product: Product) -> None:
     """Financial > Configuration > KashFlow > Connections, then the company's connection in
     the form (a new one when there is none yet)."""
@@ -117,3 +123,47 @@ def publish_open_invoice(sao: Sao, button: str = PUBLISH) -> None:
     its KashFlow tab."""
     sao.click_button(button)
     sao.open_page("KashFlow")
+
+
+
+def wait_published(sao: Sao) -> str:
+    """The KashFlow tab shows Published and a number: the number."""
+    sao.wait_for_value("kashflow_state", "Published")
+    return sao.wait(lambda: sao.value("kashflow_number"), "the KashFlow number")
+
+
+# Supplier and customer rules ---------------------------------------------------------------
+
+RULES = ("Financial", "Configuration", "KashFlow", "Supplier and Customer Rules")
+
+
+@dataclass
+class SupplierRule:
+    """What an administrator enters on a supplier's rule, as the form's fields show it."""
+
+    supplier: str
+    nominal_code: str  # typed in Default Nominal Code ("7400")
+    nominal: str  # the suggestion picked, as the field then shows it ("7400 - Travel")
+    description: str
+    payment_method: str
+    bank_account: str
+    auto_publish: str = "Always"
+
+
+def set_supplier_rule(sao: Sao, rule: SupplierRule) -> None:
+    """Financial > Configuration > KashFlow > Supplier and Customer Rules, New: the supplier,
+    Publish To KashFlow, its nominal code, a description, paid from a bank account, and
+    Auto-Publish; then Save."""
+    sao.open_menu(*RULES)
+    sao.wait(lambda: sao.view() == "tree", "the list of rules")
+    sao.new_record()
+    sao.choose("party", rule.supplier)
+    sao.wait_for_value("kind", "Supplier")
+    sao.fill("destination", "KashFlow (Purchases or Sales invoices)")
+    sao.fill("auto_publish", rule.auto_publish)
+    sao.choose("nominal", rule.nominal_code, rule.nominal)
+    sao.fill("description", rule.description)
+    sao.fill("paid", True)
+    sao.choose("payment_method", rule.payment_method)
+    sao.choose("bank_account", rule.bank_account)
+    sao.save()

@@ -24,6 +24,17 @@ class ApiSettings:
     copy_status: str  # what the page said after Copy code ("Copied", or how to copy by hand)
 
 
+@dataclass
+class Purchase:
+    """What a purchase's own page shows: its number, its tables as rows of {column heading:
+    text}, and its totals by name (Net, VAT, Total, Paid, Outstanding)."""
+
+    number: str
+    lines: list[dict[str, str]]
+    payments: list[dict[str, str]]
+    totals: dict[str, str]
+
+
 class KashFlowWeb(Page):
     """The mock KashFlow's pages in a tab of its own (opened next to sao's)."""
 
@@ -84,3 +95,34 @@ class KashFlowWeb(Page):
         self.open_main_menu("Purchases")
         return [row.find_elements(By.TAG_NAME, "td")[3].text.strip()
                 for row in self.driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")]
+
+    def open_purchase(self, reference: str) -> Purchase:
+        """Purchases, then the number of the purchase with this reference: its page."""
+        self.open_main_menu("Purchases")
+        self.click(lambda: next(
+            (row.find_element(By.TAG_NAME, "a")
+             for row in self.driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")
+             if row.find_elements(By.TAG_NAME, "td")[3].text.strip() == reference), None),
+            f"the purchase with the reference {reference!r}")
+        self.wait(lambda: self.heading().startswith("Purchase"), "the purchase's page")
+        crumbs = self.driver.find_element(By.CSS_SELECTOR, "p.crumbs").text
+        totals = {(row.find_element(By.TAG_NAME, "th").get_attribute("textContent")
+                   or "").strip():
+                  row.find_element(By.TAG_NAME, "td").text.strip()
+                  for row in self.driver.find_elements(By.CSS_SELECTOR, "table.totals tr")}
+        return Purchase(number=crumbs.split("›")[-1].strip(), lines=self._table("Lines"),
+                        payments=self._table("Payments"), totals=totals)
+
+    def _table(self, section: str) -> list[dict[str, str]]:
+        """The data table under the heading section, as rows of {column heading: text}."""
+        tables = self.driver.find_elements(
+            By.XPATH, f"//section[h2[normalize-space(.)={xpath_literal(section)}]]"
+            f"//table[contains(@class, 'data')]")
+        if not tables:
+            return []  # "No payments recorded."
+        # As written in the page: CSS shows headings in capitals.
+        headings = [(th.get_attribute("textContent") or "").strip()
+                    for th in tables[0].find_elements(By.CSS_SELECTOR, "thead th")]
+        return [dict(zip(headings, (td.text.strip() for td in
+                                    row.find_elements(By.TAG_NAME, "td")), strict=False))
+                for row in tables[0].find_elements(By.CSS_SELECTOR, "tbody tr")]

@@ -293,6 +293,20 @@ class Sao(Page):
         self.toolbar("New")
         self.wait(lambda: self.view() == "form", "the form of a new record")
 
+    def save(self) -> None:
+        """Save with the toolbar's button, then wait until the counter gives the record its
+        place ('1/3', where a new record shows '_/3'). A message sao shows instead (a field
+        missing, a rule broken) fails the wait with its words."""
+        self.toolbar("Save")
+
+        def saved() -> bool:
+            dialog = self.dialog()
+            if dialog is not None:
+                raise AssertionError(f"sao did not save, it says: {dialog.text.strip()}")
+            badges = self.visible(self.tab(), By.CSS_SELECTOR, ".toolbar .badge")
+            return bool(badges) and re.match(r"\d+/", badges[0].text.strip()) is not None
+        self.wait(saved, "the record to be saved")
+
     def record_count(self) -> int | None:
         """The number of records of the tab, as its counter shows it ('_/28' -> 28)."""
         badges = self.visible(self.tab(), By.CSS_SELECTOR, ".toolbar .badge")
@@ -407,10 +421,25 @@ class Sao(Page):
 
     def close_error(self) -> None:
         """Click OK on the error dialog in front and wait until it is gone."""
-        dialog = self.wait(self.dialog, "the error dialog")
+        self._ok("the error dialog")
+
+    def confirm(self, question: str) -> None:
+        """Answer OK to the question sao asks ("Are you sure...?") once it shows."""
+        self.wait(lambda: question in (self.dialog() or self.tab()).text,
+                  f"sao to ask {question!r}")
+        self._ok(f"the question {question!r}")
+
+    def _ok(self, what: str) -> None:
+        dialog = self.wait(self.dialog, what)
         self.click(lambda: dialog.find_element(By.CSS_SELECTOR, ".modal-footer .btn-primary"),
-                   "OK on the error dialog")
-        self.wait(lambda: not dialog.is_displayed(), "the error dialog to close")
+                   f"OK on {what}")
+
+        def closed() -> bool:
+            try:
+                return not dialog.is_displayed()
+            except StaleElementReferenceException:  # sao removed it from the page
+                return True
+        self.wait(closed, f"{what} to close")
 
     def wait_for_dialog_closed(self) -> None:
         self.wait(lambda: self.dialog() is None, "the dialog to close")
@@ -469,6 +498,30 @@ class Sao(Page):
         element.send_keys(Keys.CONTROL, "a")
         element.send_keys(Keys.DELETE)
         element.send_keys(str(value))
+
+    def choose(self, name_or_label: str, text: str, choice: str | None = None) -> None:
+        """Type text into a link field (many2one) and click the suggestion that shows choice
+        (text itself when not given), as a person picks from the drop-down."""
+        entry = self.field(name_or_label)
+        entry.send_keys(Keys.CONTROL, "a")
+        entry.send_keys(Keys.DELETE)
+        entry.send_keys(text)
+        choice = choice or text
+        menu = entry.find_element(
+            By.XPATH, "ancestor::div[contains(concat(' ', @class, ' '), ' dropdown ')][1]")
+
+        def suggestion() -> WebElement | None:
+            return next((a for a in self.visible(menu, By.CSS_SELECTOR, "li.completion a")
+                         if choice in a.text), None)
+        self.click(suggestion, f"the suggestion {choice!r} of {name_or_label!r}")
+        self.wait(lambda: choice in str(self.value(name_or_label)),
+                  lambda: f"{name_or_label!r} to show {choice!r} "
+                          f"(it shows {self.value(name_or_label)!r})")
+
+    def scroll_to(self, name_or_label: str) -> None:
+        """Scroll the form so that the field is at the top, as a person does to read from it."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'start'});",
+                                   self.field(name_or_label))
 
     def value(self, name_or_label: str) -> str | bool:
         """What a field shows: its text, the selected choice, or whether it is ticked."""

@@ -11,9 +11,6 @@ BT-2291-0031 (the form), OSD-558102 and GPL-RENT-0110 (the action), NPG-7730114 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import requests
 from product import Product
 
@@ -21,49 +18,14 @@ from .flows import (
     PUBLISH,
     RETRY,
     SUGGEST,
-    demo_credentials,
+    account_mappings,
     open_connection,
     open_supplier_invoice,
     publish_open_invoice,
+    wait_published,
 )
 from .kashflow_web import KashFlowWeb
 from .sao import Sao
-
-
-def account_mappings(product: Product) -> list[dict]:
-    return product.session("admin").search_read("kashflow.account_mapping", [],
-                                                 ["id", "account.code", "nominal"])
-
-
-@pytest.fixture
-def mapped(connected: dict, product: Product) -> dict:
-    """The connection, with its mappings suggested (by RPC when the test of Suggest Mappings
-    has not run before)."""
-    if not account_mappings(product):
-        product.session("admin").call("model.kashflow.connection.suggest_mappings",
-                                      [connected["id"]])
-    assert account_mappings(product)
-    return connected
-
-
-@pytest.fixture
-def purchases(kashflow_web: KashFlowWeb, product: Product) -> KashFlowWeb:
-    """The mock KashFlow's pages, logged in as the demo account."""
-    credentials = demo_credentials(product)
-    kashflow_web.login(credentials.username, credentials.password)
-    return kashflow_web
-
-
-@pytest.fixture
-def no_faults(product: Product) -> Iterator[None]:
-    yield
-    requests.delete(f"{product.mock}/_mock/faults", timeout=10).raise_for_status()
-
-
-def wait_published(sao: Sao) -> str:
-    """The KashFlow tab shows Published and a number: the number."""
-    sao.wait_for_value("kashflow_state", "Published")
-    return sao.wait(lambda: sao.value("kashflow_number"), "the KashFlow number")
 
 
 def test_suggest_mappings_maps_the_accounts(admin: Sao, connected: dict,
