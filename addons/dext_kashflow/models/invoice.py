@@ -4,6 +4,7 @@ import datetime as dt
 from sql.conditionals import Case, Coalesce
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -309,8 +310,17 @@ class Invoice(metaclass=PoolMeta):
             existing = {p.invoice.id: p for p in Publication.search([
                         ('invoice', 'in', [i.id for i in invoices]),
                         ])}
-            Publication.create([Publication.values_for(i)
-                    for i in invoices if i.id not in existing])
+            try:
+                Publication.create([Publication.values_for(i)
+                        for i in invoices if i.id not in existing])
+            except SQLConstraintError as error:
+                # Another user pressed Publish on one of them at the same
+                # moment: theirs goes on, nothing is sent twice. (The message
+                # is read in a new transaction: this one is aborted.)
+                with Transaction().new_transaction():
+                    message = gettext(
+                        'dext_kashflow.msg_publish_started_elsewhere')
+                raise PublishError(message) from error
             requeue = [p for p in existing.values()
                 if p.state in {'cleared', 'failed'} and not p.claimed_at]
             if requeue:

@@ -154,3 +154,48 @@ def test_claim_at_the_same_moment(books):
         thread.join(timeout=60)
     assert errors == []
     assert sorted(claims) == [False, True]
+
+
+def test_two_users_press_publish_at_once(books):
+    "Two users press Publish on a document never published: one queues it, the other is told"
+    from trytond.exceptions import UserError
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    barrier = threading.Barrier(2)
+    answers, errors = [], []
+
+    def press_publish():
+        try:
+            with Transaction().start(books.database_name, 0) as transaction:
+                Invoice = Pool().get('account.invoice')
+                invoice = Invoice(books.invoice.id)
+                # Both see it never published before either presses.
+                assert invoice.kashflow_state == 'not_published'
+                barrier.wait()
+                try:
+                    Invoice.kashflow_publish([invoice])
+                except UserError as error:
+                    transaction.rollback()
+                    answers.append(error.message)
+                else:
+                    transaction.commit()
+                    answers.append('queued')
+        except Exception as error:
+            errors.append(error)
+            raise
+
+    threads = [threading.Thread(target=press_publish) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(answers) == 2 and answers.count('queued') == 1, answers
+    told, = [a for a in answers if a != 'queued']
+    assert told.startswith("Someone else started publishing this document"), told
+
+    from proteus import Model
+    publications = Model.get('kashflow.publication').find(
+        [('invoice', '=', books.invoice.id)])
+    assert [p.state for p in publications] == ['queued']
