@@ -84,10 +84,16 @@ class Nominal(KashFlowList):
     @classmethod
     def search_rec_name(cls, name, clause):
         _, operator, operand, *extra = clause
-        domain = ['OR', ('name', operator, operand, *extra)]
+        negative = operator.startswith('!') or operator.startswith('not ')
+        domain = ['AND' if negative else 'OR', ('name', operator, operand, *extra)]
         value = operand.strip('%') if isinstance(operand, str) else operand
-        if isinstance(value, str) and value.isdigit():
-            domain.append(('code', '=', value))
+        if isinstance(value, str):
+            # Part of a code ("75"), or the name as shown ("7502 - Telephone")
+            code = value.split(' - ', 1)[0].strip()
+            if code == value and code.isdigit():
+                domain.append(('code', operator, operand, *extra))
+            elif code.isdigit():
+                domain.append(('code', '!=' if negative else '=', code))
         return domain
 
     @classmethod

@@ -137,6 +137,19 @@ class DextKashflowTestCase(
         self.assertEqual(Nominal.search([], count=True), 2)
 
     @with_transaction()
+    def test_nominal_found_by_code_or_name(self):
+        "A nominal code is found as people type it: code, name, or both"
+        Nominal = Pool().get('kashflow.nominal')
+        apply(self._connection(), fetch(demo_client()))
+        for text in ['7502', '%750%', '%Tele%', '7502 - Telephone']:
+            with self.subTest(text=text):
+                nominal, = Nominal.search([('rec_name', 'ilike', text)])
+                self.assertEqual(nominal.rec_name, "7502 - Telephone")
+        self.assertEqual(
+            [n.code for n in Nominal.search(
+                        [('rec_name', 'not ilike', '%Tele%')])], ['5000'])
+
+    @with_transaction()
     def test_link_parties(self):
         pool = Pool()
         Party = pool.get('party.party')
