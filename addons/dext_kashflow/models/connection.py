@@ -286,6 +286,11 @@ class Connection(ModelSQL, ModelView):
     @classmethod
     def sync_lists(cls, connections):
         "Copy KashFlow's lists into Tryton (run by the queue)"
+        # One refresh of a connection at a time: the lock is taken as the
+        # transaction starts, so a second refresh (the button and the cron at
+        # once) is put back in the queue, and then runs on what the first
+        # wrote instead of creating the same rows again.
+        cls.lock(connections)
         for connection in connections:
             connection._sync_lists()
 
