@@ -1,18 +1,16 @@
-"""Supplier and customer invoices: what goes to KashFlow, its state, Publish."""
-import datetime as dt
+"""Supplier and customer invoices: the values that go to KashFlow, the state of
+their publication, and the partner rules copied onto them.
+
+The Publish, Retry and Clear buttons are in invoice_publish.py."""
 
 from sql.conditionals import Case, Coalesce
-from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
-from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
-from .. import publisher
 from ..document import company_connection, prepare
-from ..exceptions import PublishError
-from .publication import CLAIM_TIMEOUT, FAILURES
+from .publication import FAILURES
 from .rule import DESTINATIONS, RULE_FIELDS
 
 KASHFLOW_STATES = [
@@ -95,24 +93,6 @@ class Invoice(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._check_modify_exclude |= {'kashflow_rule'} | set(RULE_FIELDS.values())
-        cls._buttons.update({
-                'kashflow_publish': {
-                    'invisible': (~Eval('state').in_(['posted', 'paid'])
-                        | ~Eval('kashflow_state').in_(['not_published', 'queued'])),
-                    'depends': ['state', 'kashflow_state'],
-                    },
-                'kashflow_retry': {
-                    'invisible': ~((Eval('kashflow_state') == 'failed')
-                        | ((Eval('kashflow_state') == 'sending')
-                            & (Eval('kashflow_failure') == 'unclear'))),
-                    'depends': ['kashflow_state', 'kashflow_failure'],
-                    },
-                'kashflow_clear': {
-                    'invisible': ~Eval('kashflow_state').in_(
-                        ['published', 'failed', 'sending']),
-                    'depends': ['kashflow_state'],
-                    },
-                })
 
     @classmethod
     def view_attributes(cls):
@@ -258,120 +238,3 @@ class Invoice(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('kashflow_rule')
         return super().copy(invoices, default=default)
-
-    # Publishing ---------------------------------------------------------------
-
-    @classmethod
-    @ModelView.button
-    def kashflow_publish(cls, invoices):
-        """Check the documents, then publish them in the background.
-
-        Every problem of every document is shown at once, and nothing is sent
-        while any document has one.
-        """
-        problems = cls.kashflow_check(invoices)
-        if problems:
-            raise PublishError(gettext('dext_kashflow.msg_publish_problems',
-                    problems='\n\n'.join(
-                        f'{invoice.rec_name}:\n' + '\n'.join(
-                            f'\u2022 {p}' for p in invoice_problems)
-                        for invoice, invoice_problems in problems)))
-        cls.kashflow_queue(invoices)
-
-    @classmethod
-    @ModelView.button
-    def kashflow_retry(cls, invoices):
-        "Publish again; what may have arrived in KashFlow is looked up first"
-        cls.kashflow_publish(invoices)
-
-    @classmethod
-    def kashflow_check(cls, invoices):
-        "The problems of each invoice that has some, as [(invoice, [problem])]"
-        problems = []
-        with without_check_access():
-            for invoice in invoices:
-                if invoice.kashflow_state == 'published':
-                    problems.append((invoice, [gettext(
-                                    'dext_kashflow.msg_publish_already',
-                                    number=invoice.kashflow_number)]))
-                    continue
-                connection = company_connection(invoice.company)
-                invoice_problems = prepare(invoice, connection).problems
-                if invoice_problems:
-                    problems.append((invoice, invoice_problems))
-        return problems
-
-    @classmethod
-    def kashflow_queue(cls, invoices):
-        "Publish invoices in the background (right after this call without a worker)"
-        Publication = Pool().get('kashflow.publication')
-        # In bulk: a write per document would reload the whole selection each time.
-        with without_check_access():
-            existing = {p.invoice.id: p for p in Publication.search([
-                        ('invoice', 'in', [i.id for i in invoices]),
-                        ])}
-            try:
-                Publication.create([Publication.values_for(i)
-                        for i in invoices if i.id not in existing])
-            except SQLConstraintError as error:
-                # Another user pressed Publish on one of them at the same
-                # moment: theirs goes on, nothing is sent twice. (The message
-                # is read in a new transaction: this one is aborted.)
-                with Transaction().new_transaction():
-                    message = gettext(
-                        'dext_kashflow.msg_publish_started_elsewhere')
-                raise PublishError(message) from error
-            requeue = [p for p in existing.values()
-                if p.state in {'cleared', 'failed'} and not p.claimed_at]
-            if requeue:
-                Publication.write(requeue, {'state': 'queued', 'next_attempt': None})
-        with Transaction().set_context(queue_name='kashflow'):
-            cls.__queue__.kashflow_publish_now(invoices)
-
-    @classmethod
-    def kashflow_publish_now(cls, invoices):
-        "Publish each invoice (run by the queue)"
-        for invoice in invoices:
-            publisher.publish(invoice)
-
-    @classmethod
-    def kashflow_retry_due(cls):
-        """Publish again what KashFlow could not take, when its retry is due,
-        and what a run that died left "Publishing" (cron)"""
-        Publication = Pool().get('kashflow.publication')
-        now = dt.datetime.now()
-        publications = Publication.search(['OR', [
-                    ('state', 'in', ['failed', 'sending']),
-                    ('failure', 'in', ['unavailable', 'unclear']),
-                    ('next_attempt', '<=', now),
-                    ], [
-                    # Its claim has lapsed: the next run looks in KashFlow
-                    # for what it may have sent before sending anything.
-                    ('state', '=', 'sending'),
-                    ('claimed_at', '<', now - CLAIM_TIMEOUT),
-                    ]])
-        if publications:
-            cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
-
-    @classmethod
-    @ModelView.button
-    def kashflow_clear(cls, invoices):
-        """Forget what was published, so that the documents can be sent again.
-
-        For an administrator who deleted the document in KashFlow, or who
-        checked that a document stuck in "Publishing" never arrived there.
-        """
-        Publication = Pool().get('kashflow.publication')
-        publications = cls.kashflow_publications(invoices)
-        for invoice in invoices:
-            publication = publications.get(invoice.id)
-            if not publication:
-                continue
-            if publication.claimed_at and (
-                    dt.datetime.now() - publication.claimed_at
-                    < dt.timedelta(minutes=10)):
-                raise PublishError(gettext(
-                        'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
-            publication.log('clear', 'ok', sent={
-                    'kashflow_number': publication.kashflow_number})
-            publication.set(**Publication.cleared_values())
