@@ -59,12 +59,12 @@ def checkpoint(publication, **values):
     Transaction().commit()
 
 
-def fail(publication, failure, message, hint, retry=False):
+def fail(publication, failure, message, hint, retry=False, **values):
     checkpoint(publication,
         state='failed' if failure != 'unclear' else 'sending',
         failure=failure, message=message, hint=hint, claimed_at=None,
         next_attempt=(dt.datetime.now() + publication.retry_delay()
-            if retry else None))
+            if retry else None), **values)
     raise Stop
 
 
@@ -163,6 +163,9 @@ class Run:
                 checkpoint(publication, kashflow_number=found.number,
                     kashflow_id=found.db_id)
                 return
+        elif prepared.partner and not self.invoice.kashflow_allow_duplicate:
+            # (A partner this run created has no documents yet.)
+            self.check_not_in_kashflow(document)
         checkpoint(publication, state='sending', document_sent_at=dt.datetime.now(),
             kind=prepared.kind, reference=document.reference,
             connection=self.connection.id)
@@ -170,6 +173,29 @@ class Run:
             else self.client.insert_invoice)
         number = self.call('send', insert, document, sent=asdict(document))
         checkpoint(publication, kashflow_number=number)
+
+    def check_not_in_kashflow(self, document):
+        """Stop before sending when the partner already has a document with
+        this reference in KashFlow: typed in by hand, sent by another app,
+        or published before its publication was cleared."""
+        wanted = document.reference.strip().casefold()
+        if not wanted:
+            return
+        found = [d for d in self.call('duplicates', self._partner_documents,
+                document.party_id, log_ok=False)
+            if (d.reference or '').strip().casefold() == wanted]
+        if not found:
+            return
+        self.publication.log('duplicates', 'error', received={
+                'found': [d.number for d in found]})
+        single = found[0] if len(found) == 1 else None
+        fail(self.publication, 'duplicate', gettext(
+                'dext_kashflow.msg_publish_duplicate',
+                party=self.invoice.party.rec_name, reference=document.reference,
+                numbers=', '.join(str(d.number) for d in found)),
+            gettext('dext_kashflow.msg_hint_duplicate'),
+            found_number=single.number if single else None,
+            found_id=single.db_id if single else None)
 
     def payment(self):
         plan, publication = self.prepared.payment, self.publication
@@ -243,9 +269,10 @@ class Run:
 
     # KashFlow calls -----------------------------------------------------
 
-    def call(self, action, method, *args, sent=None):
+    def call(self, action, method, *args, sent=None, log_ok=True):
         """Call KashFlow, log the call, and turn a failure into the
-        publication's state."""
+        publication's state. A check that finds nothing may leave no line
+        in the log (log_ok=False); its failures are always logged."""
         publication = self.publication
         try:
             result = method(*args)
@@ -269,8 +296,9 @@ class Run:
             publication.log(action, 'error', sent, str(error))
             # The client's message already says what KashFlow refused.
             fail(publication, 'refused', str(error), hint_for(error))
-        publication.log(action, 'ok', sent, summary(result))
-        checkpoint(publication)
+        if log_ok:
+            publication.log(action, 'ok', sent, summary(result))
+            checkpoint(publication)
         return result
 
     def _find_partner(self, partner):
@@ -282,13 +310,10 @@ class Run:
 
     def _find_document(self, document):
         "The document in KashFlow sent by an earlier run, or None"
-        finder = (self.client.get_receipts_for_supplier
-            if self.prepared.kind == 'receipt'
-            else self.client.get_invoices_for_customer)
         # The document sent carries no totals (KashFlow computes them): compare
         # with what KashFlow computes from its lines.
         gross = sum(totals(document.lines))
-        matches = [d for d in finder(document.party_id)
+        matches = [d for d in self._partner_documents(document.party_id)
             if d.reference == document.reference and d.date == document.date
             and d.gross_amount == gross]
         if len(matches) > 1:
@@ -298,6 +323,12 @@ class Run:
                     numbers=', '.join(str(d.number) for d in matches)),
                 gettext('dext_kashflow.msg_hint_found_twice'))
         return matches[0] if matches else None
+
+    def _partner_documents(self, party_id):
+        finder = (self.client.get_receipts_for_supplier
+            if self.prepared.kind == 'receipt'
+            else self.client.get_invoices_for_customer)
+        return finder(party_id)
 
     def _get_document(self):
         getter = (self.client.get_receipt if self.prepared.kind == 'receipt'

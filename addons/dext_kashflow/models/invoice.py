@@ -65,6 +65,11 @@ class Invoice(metaclass=PoolMeta):
         domain=[('connection.company', '=', Eval('company', -1))],
         states=_LOCKED)
 
+    kashflow_allow_duplicate = fields.Boolean(
+        "Publish Even If Already in KashFlow", states=_LOCKED,
+        help="Send the document even when KashFlow already has one from the "
+        "same partner with the same reference.")
+
     kashflow_state = fields.Function(fields.Selection(
             KASHFLOW_STATES, "KashFlow"), 'get_kashflow',
         searcher='search_kashflow_state')
@@ -92,7 +97,9 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._check_modify_exclude |= {'kashflow_rule'} | set(RULE_FIELDS.values())
+        cls._check_modify_exclude |= (
+            {'kashflow_rule', 'kashflow_allow_duplicate'}
+            | set(RULE_FIELDS.values()))
 
     @classmethod
     def view_attributes(cls):
@@ -237,4 +244,5 @@ class Invoice(metaclass=PoolMeta):
     def copy(cls, invoices, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('kashflow_rule')
+        default.setdefault('kashflow_allow_duplicate')
         return super().copy(invoices, default=default)

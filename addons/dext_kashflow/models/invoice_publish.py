@@ -36,6 +36,11 @@ class Invoice(metaclass=PoolMeta):
                             & (Eval('kashflow_failure') == 'unclear'))),
                     'depends': ['kashflow_state', 'kashflow_failure'],
                     },
+                'kashflow_link': {
+                    'invisible': ((Eval('kashflow_failure') != 'duplicate')
+                        | (Eval('kashflow_state') != 'failed')),
+                    'depends': ['kashflow_state', 'kashflow_failure'],
+                    },
                 'kashflow_clear': {
                     'invisible': ~Eval('kashflow_state').in_(
                         ['published', 'failed', 'sending']),
@@ -65,6 +70,29 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_retry(cls, invoices):
         "Publish again; what may have arrived in KashFlow is looked up first"
         cls.kashflow_publish(invoices)
+
+    @classmethod
+    @ModelView.button
+    def kashflow_link(cls, invoices):
+        """Take the document found in KashFlow with the same reference as
+        the published one: nothing is sent, and what KashFlow has stays as
+        it is."""
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not (publication and publication.state == 'failed'
+                    and publication.failure == 'duplicate'
+                    and publication.found_number):
+                raise PublishError(gettext('dext_kashflow.msg_link_not_single',
+                        invoice=invoice.rec_name))
+            publication.log('link', 'ok', sent={
+                    'kashflow_number': publication.found_number})
+            publication.set(state='published', failure=None, message=None,
+                hint=None, next_attempt=None,
+                kashflow_number=publication.found_number,
+                kashflow_id=publication.found_id,
+                connection=company_connection(invoice.company).id,
+                published_at=dt.datetime.now())
 
     @classmethod
     def kashflow_check(cls, invoices):

@@ -31,6 +31,7 @@ FAILURES = [
     ('connection', "Connection Expired"),
     ('unavailable', "KashFlow Unavailable"),  # retried automatically
     ('unclear', "Outcome Unknown"),     # looked up before anything is resent
+    ('duplicate', "Already in KashFlow"),  # same reference found: nothing sent
     ]
 # A "sending" claim older than this is taken to have died with its worker.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
@@ -62,6 +63,11 @@ class Publication(ModelSQL, ModelView):
     kashflow_partner_id = fields.Integer("KashFlow Partner ID", readonly=True)
     partner_sent = fields.Boolean("Partner Sent", readonly=True)
     kashflow_number = fields.Integer("KashFlow Number", readonly=True)
+    found_number = fields.Integer(
+        "Found in KashFlow", readonly=True,
+        help="The KashFlow document with the same reference, found before "
+        "sending.")
+    found_id = fields.Integer("Found KashFlow ID", readonly=True)
     kashflow_id = fields.Integer("KashFlow ID", readonly=True)
     document_sent_at = fields.DateTime("Sent At", readonly=True)
     published_at = fields.DateTime("Published At", readonly=True)
@@ -143,6 +149,7 @@ class Publication(ModelSQL, ModelView):
         return {
             'state': 'cleared', 'failure': None, 'message': None, 'hint': None,
             'kashflow_number': None, 'kashflow_id': None,
+            'found_number': None, 'found_id': None,
             'document_sent_at': None, 'published_at': None,
             'payment_id': None, 'payment_sent': False,
             'attachment_ids': None, 'attachment_sent': False,
@@ -221,11 +228,13 @@ class PublicationLog(ModelSQL, ModelView):
             ('check', "Check"),
             ('create_partner', "Create Supplier or Customer"),
             ('lookup', "Look Up"),
+            ('duplicates', "Look for Duplicates"),
             ('send', "Send Document"),
             ('payment', "Send Payment"),
             ('attachment', "Send File"),
             ('credit', "Apply Credit Note"),
             ('clear', "Clear Publication"),
+            ('link', "Link to KashFlow Document"),
             ], "Action", readonly=True)
     outcome = fields.Selection([
             ('ok', "Done"),
