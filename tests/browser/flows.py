@@ -105,6 +105,7 @@ def connect(sao: Sao, product: Product, credentials: Credentials) -> None:
 SUPPLIER_INVOICES = ("Financial", "Invoices", "Supplier Invoices")
 PUBLISH = "Publish to KashFlow"
 RETRY = "Retry Publishing"
+LINK = "Link to KashFlow Document"
 SUGGEST = "Suggest Mappings"
 
 

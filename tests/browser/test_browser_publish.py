@@ -2,23 +2,33 @@
 
 Admin maps the accounts and taxes (Suggest Mappings on the connection); then posted supplier
 invoices of the demo are published one by one from the form, several at once with the list's
-action, and one after a failure (a fault injected in the mock KashFlow) with Retry Publishing.
-Each ends once in the mock KashFlow's Purchases list.
+action, one after a failure (a fault injected in the mock KashFlow) with Retry Publishing, and
+one that the bookkeeper had already typed into KashFlow, linked to it. Each ends once in the
+mock KashFlow's Purchases list.
 
 The demo's posted supplier invoices, by reference, one test each (none is published twice):
-BT-2291-0031 (the form), OSD-558102 and GPL-RENT-0110 (the action), NPG-7730114 (failure).
+BT-2291-0031 (the form), OSD-558102 and GPL-RENT-0110 (the action), NPG-7730114 (failure),
+OSD-CR-0412 (already in KashFlow).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import requests
 from product import Product
 
+from kashflow import KashFlowClient
+from kashflow.models import Document, DocumentLine
+
 from .flows import (
+    LINK,
     PUBLISH,
     RETRY,
     SUGGEST,
     account_mappings,
+    demo_credentials,
     open_connection,
     open_supplier_invoice,
     publish_open_invoice,
@@ -96,3 +106,39 @@ def test_a_failure_shows_its_reason_then_retry_publishes_once(
     wait_published(admin)
     assert purchases.purchase_references().count(reference) == 1
     purchases.screenshot("publish-4-kashflow-purchases")
+
+
+def type_into_kashflow(product: Product, supplier: str, reference: str,
+                       net: Decimal, vat: Decimal, nominal_code: str) -> int:
+    """What a bookkeeper does in KashFlow itself: a purchase entered by hand (through the
+    API here, as the mock has no form for it). Its KashFlow number."""
+    account = product.mock_account()
+    supplier_id, = [s["SupplierID"] for s in account["suppliers"] if s["Name"] == supplier]
+    nominal_id, = [n["id"] for n in account["nominal_codes"] if str(n["Code"]) == nominal_code]
+    credentials = demo_credentials(product)
+    with KashFlowClient(credentials.username, credentials.password,
+                        url=product.mock_service) as client:
+        return client.insert_receipt(Document(
+            party_id=supplier_id, date=dt.date.today(), reference=reference,
+            lines=[DocumentLine(Decimal(1), "Returned toner", net, nominal_id,
+                                Decimal(20), vat)]))
+
+
+def test_a_bill_already_in_kashflow_is_linked_not_sent_again(
+        plain_user: Sao, mapped: dict, purchases: KashFlowWeb, product: Product) -> None:
+    reference = "OSD-CR-0412"  # the demo's credit note for a returned toner
+    typed = type_into_kashflow(product, "Office Supplies Direct", reference,
+                               Decimal("-89.00"), Decimal("-17.80"), "7504")
+    open_supplier_invoice(plain_user, reference)
+    publish_open_invoice(plain_user, PUBLISH)
+    plain_user.wait_for_value("kashflow_failure", "Already in KashFlow")
+    assert plain_user.value("kashflow_state") == "Failed"
+    message = plain_user.value("kashflow_message")
+    assert f"with the reference {reference} (number {typed})" in message, message
+    assert "Nothing was sent" in message
+    assert LINK in plain_user.value("kashflow_hint")
+    plain_user.screenshot("publish-5-already-in-kashflow")
+
+    plain_user.click_button(LINK)
+    assert wait_published(plain_user) == str(typed)
+    assert purchases.purchase_references().count(reference) == 1

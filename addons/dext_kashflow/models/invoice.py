@@ -74,9 +74,13 @@ class Invoice(metaclass=PoolMeta):
             KASHFLOW_STATES, "KashFlow"), 'get_kashflow',
         searcher='search_kashflow_state')
     kashflow_number = fields.Function(
-        fields.Integer("KashFlow Number"), 'get_kashflow')
+        fields.Integer("KashFlow Number", states={
+                'invisible': ~Eval('kashflow_number'),
+                }), 'get_kashflow')
     kashflow_url = fields.Function(
-        fields.Char("KashFlow Link"), 'get_kashflow')
+        fields.Char("KashFlow Link", states={
+                'invisible': ~Eval('kashflow_url'),
+                }), 'get_kashflow')
     kashflow_failure = fields.Function(
         fields.Selection(FAILURES, "Failure", states={
                 'invisible': ~Eval('kashflow_failure'),
