@@ -29,6 +29,7 @@ from kashflow.errors import (
 from kashflow.models import Payment
 
 from .document import company_connection, prepare, totals
+from .known_documents import KnownDocuments
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +38,18 @@ class Stop(Exception):
     "This run cannot go further; the publication says why"
 
 
-def publish(invoice):
+def publish(invoice, known=None):
     """Publish invoice unless it is published; the outcome is on its publication.
 
     It runs in a transaction of its own, committed after each step, so that
     what KashFlow was sent is on record before the call and what it answered
-    right after, whatever happens to the caller's transaction.
+    right after, whatever happens to the caller's transaction. known keeps
+    the partners' documents in KashFlow across a batch.
     """
     with Transaction().new_transaction() as transaction, \
             without_check_access():
         Invoice = Pool().get('account.invoice')
-        run = Run(Invoice(invoice.id), transaction)
+        run = Run(Invoice(invoice.id), transaction, known or KnownDocuments())
         run.start()
         return run.publication.state
 
@@ -71,9 +73,10 @@ def fail(publication, failure, message, hint, retry=False, **values):
 class Run:
     "One attempt at a publication, step by step"
 
-    def __init__(self, invoice, transaction):
+    def __init__(self, invoice, transaction, known):
         Publication = Pool().get('kashflow.publication')
         self.invoice = invoice
+        self.known = known
         try:
             self.publication = Publication.for_invoice(invoice)
         except SQLConstraintError:
@@ -173,17 +176,19 @@ class Run:
             else self.client.insert_invoice)
         number = self.call('send', insert, document, sent=asdict(document))
         checkpoint(publication, kashflow_number=number)
+        self.known.add(self.connection.id, prepared.kind, document.party_id,
+            document.reference, number)
 
     def check_not_in_kashflow(self, document):
         """Stop before sending when the partner already has a document with
         this reference in KashFlow: typed in by hand, sent by another app,
         or published before its publication was cleared."""
-        wanted = document.reference.strip().casefold()
-        if not wanted:
+        if not document.reference.strip():
             return
-        found = [d for d in self.call('duplicates', self._partner_documents,
-                document.party_id, log_ok=False)
-            if (d.reference or '').strip().casefold() == wanted]
+        found = self.known.find(self.connection.id, self.prepared.kind,
+            document.party_id, document.reference,
+            lambda: self.call('duplicates', self._partner_documents,
+                document.party_id, log_ok=False))
         if not found:
             return
         self.publication.log('duplicates', 'error', received={

@@ -15,6 +15,7 @@ from trytond.transaction import Transaction, without_check_access
 from .. import publisher
 from ..document import company_connection, prepare
 from ..exceptions import PublishError
+from ..known_documents import KnownDocuments
 from .publication import CLAIM_TIMEOUT
 
 
@@ -141,8 +142,9 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def kashflow_publish_now(cls, invoices):
         "Publish each invoice (run by the queue)"
+        known = KnownDocuments()
         for invoice in invoices:
-            publisher.publish(invoice)
+            publisher.publish(invoice, known)
 
     @classmethod
     def kashflow_retry_due(cls):

@@ -11,6 +11,7 @@ from kashflow import models as kf
 from kashflow.errors import AuthenticationError
 
 from ..exceptions import ConnectionExpiredError
+from ..known_documents import Known, KnownDocuments
 from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
 from ..sync import apply, fetch
 
@@ -135,6 +136,24 @@ class DextKashflowTestCase(
         stats = apply(connection, fetch(demo_client()))
         self.assertEqual(stats['kashflow.nominal'].updated, 2)
         self.assertEqual(Nominal.search([], count=True), 2)
+
+    def test_known_documents_read_once_per_partner(self):
+        "A batch reads a partner's documents in KashFlow once, then adds its own"
+        reads = []
+
+        def read():
+            reads.append(1)
+            return [kf.Document(party_id=21, date=None, lines=[],
+                    reference=' BT-1 ', number=7, db_id=70)]
+        known = KnownDocuments()
+        self.assertEqual(
+            known.find(1, 'receipt', 21, 'bt-1', read), [Known(7, 70)])
+        self.assertEqual(known.find(1, 'receipt', 21, 'BT-2', read), [])
+        known.add(1, 'receipt', 21, 'BT-2', 8)
+        self.assertEqual(
+            known.find(1, 'receipt', 21, 'BT-2', read), [Known(8, None)])
+        self.assertEqual(len(reads), 1)
+        self.assertEqual(known.find(1, 'invoice', 21, 'BT-1', lambda: []), [])
 
     @with_transaction()
     def test_nominal_found_by_code_or_name(self):
