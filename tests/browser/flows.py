@@ -106,6 +106,7 @@ SUPPLIER_INVOICES = ("Financial", "Invoices", "Supplier Invoices")
 PUBLISH = "Publish to KashFlow"
 RETRY = "Retry Publishing"
 LINK = "Link to KashFlow Document"
+ALLOW_DUPLICATE = "Publish Even If Already in KashFlow"
 SUGGEST = "Suggest Mappings"
 
 

@@ -540,6 +540,13 @@ class Sao(Page):
                   lambda: f"{name_or_label!r} to show {expected!r} "
                           f"(it shows {self.value(name_or_label)!r})")
 
+    def has_label(self, text: str) -> bool:
+        """Whether a field's label reading text (its colon aside) shows."""
+        return self.read(lambda: any(
+            label.text.strip().rstrip(":").strip() == text
+            for label in self.visible(self.scope(), By.CSS_SELECTOR, "label")),
+            f"the label {text!r}")
+
     def has_field(self, name: str) -> bool:
         return self.read(lambda: bool(self.visible(
             self.scope(), By.CSS_SELECTOR, f"[name={css_string(name)}]")),

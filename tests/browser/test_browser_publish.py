@@ -23,6 +23,7 @@ from kashflow import KashFlowClient
 from kashflow.models import Document, DocumentLine
 
 from .flows import (
+    ALLOW_DUPLICATE,
     LINK,
     PUBLISH,
     RETRY,
@@ -130,6 +131,8 @@ def test_a_bill_already_in_kashflow_is_linked_not_sent_again(
     typed = type_into_kashflow(product, "Office Supplies Direct", reference,
                                Decimal("-89.00"), Decimal("-17.80"), "7504")
     open_supplier_invoice(plain_user, reference)
+    plain_user.open_page("KashFlow")
+    assert not plain_user.has_label(ALLOW_DUPLICATE)  # offered only when it is needed
     publish_open_invoice(plain_user, PUBLISH)
     plain_user.wait_for_value("kashflow_failure", "Already in KashFlow")
     assert plain_user.value("kashflow_state") == "Failed"
@@ -137,6 +140,8 @@ def test_a_bill_already_in_kashflow_is_linked_not_sent_again(
     assert f"with the reference {reference} (number {typed})" in message, message
     assert "Nothing was sent" in message
     assert LINK in plain_user.value("kashflow_hint")
+    assert plain_user.has_label(ALLOW_DUPLICATE)
+    assert plain_user.value("kashflow_allow_duplicate") is False
     plain_user.screenshot("publish-5-already-in-kashflow")
 
     plain_user.click_button(LINK)

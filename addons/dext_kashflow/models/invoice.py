@@ -66,7 +66,12 @@ class Invoice(metaclass=PoolMeta):
         states=_LOCKED)
 
     kashflow_allow_duplicate = fields.Boolean(
-        "Publish Even If Already in KashFlow", states=_LOCKED,
+        "Publish Even If Already in KashFlow", states={
+            **_LOCKED,
+            # Offered once KashFlow is found to have the reference.
+            'invisible': ((Eval('kashflow_failure') != 'duplicate')
+                & ~Eval('kashflow_allow_duplicate')),
+            },
         help="Send the document even when KashFlow already has one from the "
         "same partner with the same reference.")
 
