@@ -180,8 +180,7 @@ class Invoice(metaclass=PoolMeta):
             if not publication:
                 continue
             if publication.claimed_at and (
-                    dt.datetime.now() - publication.claimed_at
-                    < dt.timedelta(minutes=10)):
+                    dt.datetime.now() - publication.claimed_at < CLAIM_TIMEOUT):
                 raise PublishError(gettext(
                         'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
             publication.log('clear', 'ok', sent={

@@ -1,8 +1,12 @@
 """pytest runs the scenario_*.rst files (--doctest-glob) without trytond's
 doctest setUp/tearDown: drop the scenario's database afterwards, as
 load_doc_tests does, so that the next one can be restored from the cache
-(PostgreSQL refuses to drop a database still in use)."""
+(PostgreSQL refuses to drop a database still in use).
+
+connected_books: what the race tests start from."""
 import pytest
+
+USER, PASSWORD = 'shop@example.com', 'Secret-1'
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +15,25 @@ def tryton_scenario_teardown(request):
     if isinstance(request.node, pytest.DoctestItem):
         from trytond.tests.test_tryton import doctest_teardown
         doctest_teardown(request.node.dtest)
+
+
+@pytest.fixture
+def connected_books():
+    """A company connected to a mock KashFlow of its own (set_up_books), with
+    .kashflow, .username and .database_name; the database is dropped after."""
+    from trytond.tests.test_tryton import drop_db
+    from trytond.tests.tools import activate_modules
+
+    from .tools import MockKashFlow, set_up_books
+
+    kashflow = MockKashFlow()
+    try:
+        key = kashflow.create_account(USER, PASSWORD)
+        config = activate_modules('dext_kashflow')
+        books = set_up_books(kashflow, USER, PASSWORD, key)
+        books.kashflow, books.username = kashflow, USER
+        books.database_name = config.database_name
+        yield books
+    finally:
+        kashflow.stop()
+        drop_db()

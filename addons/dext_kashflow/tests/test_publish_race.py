@@ -15,37 +15,27 @@ pytestmark = pytest.mark.skipif(
     backend.name != 'postgresql',
     reason="needs a database shared by two connections (PostgreSQL)")
 
-USER, PASSWORD = 'shop@example.com', 'Secret-1'
-
 
 @pytest.fixture
-def books():
+def books(connected_books):
+    "The connected company with BT Business linked and its bill RACE-1 posted"
     import datetime as dt
 
     from proteus import Model
-    from trytond.tests.test_tryton import drop_db
-    from trytond.tests.tools import activate_modules, set_user
+    from trytond.tests.tools import set_user
 
-    from .tools import MockKashFlow, new_invoice, set_up_books
+    from .tools import new_invoice
 
-    kashflow = MockKashFlow()
-    try:
-        key = kashflow.create_account(USER, PASSWORD)
-        config = activate_modules('dext_kashflow')
-        books = set_up_books(kashflow, USER, PASSWORD, key)
-        bt = Model.get('party.party')(name="BT Business")
-        bt.save()
-        set_user(books.users.admin)
-        books.connection.click('refresh')
-        set_user(1)
-        books.invoice = new_invoice('in', bt, [(1, '10.00', "Calls")],
-            taxes=[books.taxes['vat20']], date=dt.date.today(), reference='RACE-1')
-        books.invoice.click('post')
-        books.kashflow, books.database_name = kashflow, config.database_name
-        yield books
-    finally:
-        kashflow.stop()
-        drop_db()
+    books = connected_books
+    bt = Model.get('party.party')(name="BT Business")
+    bt.save()
+    set_user(books.users.admin)
+    books.connection.click('refresh')
+    set_user(1)
+    books.invoice = new_invoice('in', bt, [(1, '10.00', "Calls")],
+        taxes=[books.taxes['vat20']], date=dt.date.today(), reference='RACE-1')
+    books.invoice.click('post')
+    return books
 
 
 def run_together(books, runs=2):
@@ -85,7 +75,7 @@ def published_logs(books):
 
 
 def receipts(books):
-    return [r['InvoiceNumber'] for r in books.kashflow.account(USER)['receipts']
+    return [r['InvoiceNumber'] for r in books.kashflow.account(books.username)['receipts']
         if r['CustomerReference'] == 'RACE-1']
 
 

@@ -16,27 +16,6 @@ pytestmark = pytest.mark.skipif(
     backend.name != 'postgresql',
     reason="needs a database shared by two connections (PostgreSQL)")
 
-USER, PASSWORD = 'lists@example.com', 'Secret-1'
-
-
-@pytest.fixture
-def books():
-    from trytond.tests.test_tryton import drop_db
-    from trytond.tests.tools import activate_modules
-
-    from .tools import MockKashFlow, set_up_books
-
-    kashflow = MockKashFlow()
-    try:
-        key = kashflow.create_account(USER, PASSWORD)
-        config = activate_modules('dext_kashflow')
-        books = set_up_books(kashflow, USER, PASSWORD, key)
-        books.kashflow, books.database_name = kashflow, config.database_name
-        yield books
-    finally:
-        kashflow.stop()
-        drop_db()
-
 
 def queue_refresh(books):
     "Press Refresh, committed, as in another process: the id of the task it queued"
@@ -91,10 +70,11 @@ def waiting_tasks(books):
                     ('finished_at', '=', None)]) if is_refresh(t)])
 
 
-def test_two_refreshes_at_once(books):
+def test_two_refreshes_at_once(connected_books):
     from proteus import Model
 
-    books.kashflow.add(USER, 'suppliers', [
+    books = connected_books
+    books.kashflow.add(books.username, 'suppliers', [
             {'Code': f'NEW{i}', 'Name': f"New Supplier {i}"} for i in range(3)])
     # KashFlow is slow, so that the first refresh is still reading when the
     # second one starts, whichever goes first.
