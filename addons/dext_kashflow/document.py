@@ -17,6 +17,9 @@ from kashflow.models import Attachment, Customer, Document, DocumentLine, Suppli
 from .money import kashflow_quantity_and_rate, spread, to_cents
 
 ZERO = Decimal(0)
+# The longest texts KashFlow keeps: a document's reference, a line's description.
+REFERENCE_LENGTH = 50
+DESCRIPTION_LENGTH = 500
 # Files KashFlow shows on a purchase: PDFs and images.
 ATTACHMENT_TYPES = {
     'pdf': 'application/pdf', 'png': 'image/png', 'jpg': 'image/jpeg',
@@ -42,6 +45,7 @@ class Prepared:
     attachments: list = field(default_factory=list)
     credited: object = None  # the original account.invoice of a credit note
     problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # what was changed to fit KashFlow
 
 
 def prepare(invoice, connection):
@@ -71,19 +75,20 @@ def prepare(invoice, connection):
                 company_currency=invoice.company.currency.code))
 
     _check_partner(invoice, connection, prepared)
-    lines = _document_lines(invoice, connection, problems)
+    document_reference = _fit_reference(invoice, prepared.notes)
+    lines = _document_lines(invoice, connection, prepared)
     if not problems:
         prepared.document = Document(
             party_id=prepared.partner.kashflow_id if prepared.partner else 0,
             date=invoice.invoice_date,
             due_date=_due_date(invoice),
-            reference=reference(invoice),
+            reference=document_reference,
             project_id=(invoice.kashflow_project.kashflow_id
                 if invoice.kashflow_project else 0),
             currency_code=invoice.currency.code,
             lines=lines)
         prepared.payment = _payment(invoice, problems)
-        prepared.attachments = _attachments(invoice) if kind == 'receipt' else []
+        prepared.attachments = invoice_files(invoice) if kind == 'receipt' else []
         prepared.credited = _credited_invoice(invoice) if kind == 'invoice' else None
     return prepared
 
@@ -96,11 +101,23 @@ def company_connection(company):
 
 
 def reference(invoice):
-    """The reference KashFlow keeps: the supplier's number for a purchase,
-    ours for a sale. It is also how a lost publication is found again."""
+    """The document's reference for KashFlow: the supplier's number for a
+    purchase, ours for a sale. It is also how a lost publication is found
+    again."""
     if invoice.type == 'in':
-        return (invoice.reference or invoice.number or '')[:50]
-    return (invoice.number or '')[:50]
+        return invoice.reference or invoice.number or ''
+    return invoice.number or ''
+
+
+def _fit_reference(invoice, notes):
+    "The reference as KashFlow keeps it; a cut is noted, never silent"
+    text = reference(invoice)
+    if len(text) <= REFERENCE_LENGTH:
+        return text
+    kept = text[:REFERENCE_LENGTH]
+    notes.append(gettext('dext_kashflow.msg_note_reference_cut',
+            reference=text, kept=kept, length=REFERENCE_LENGTH))
+    return kept
 
 
 def _check_partner(invoice, connection, prepared):
@@ -139,8 +156,9 @@ def _vat_number(party):
     return ''
 
 
-def _document_lines(invoice, connection, problems):
+def _document_lines(invoice, connection, prepared):
     pool = Pool()
+    problems = prepared.problems
     AccountMapping = pool.get('kashflow.account_mapping')
     TaxMapping = pool.get('kashflow.tax_mapping')
     nominals = {m.account.id: m.nominal for m in AccountMapping.search([
@@ -213,9 +231,14 @@ def _document_lines(invoice, connection, problems):
             description = gettext('dext_kashflow.msg_publish_line_quantity_text',
                 description=description, quantity=_number(line.quantity),
                 unit_price=_number(line.unit_price))
+        if len(description) > DESCRIPTION_LENGTH:
+            prepared.notes.append(gettext(
+                    'dext_kashflow.msg_note_description_cut', line=label,
+                    length=DESCRIPTION_LENGTH, cut=len(description) - DESCRIPTION_LENGTH))
+            description = description[:DESCRIPTION_LENGTH]
         project = invoice.kashflow_project
         lines.append(DocumentLine(
-                quantity=quantity, description=description[:500], rate=unit,
+                quantity=quantity, description=description, rate=unit,
                 nominal_id=nominal.kashflow_id if nominal else 0,
                 vat_rate=rate, vat_amount=vat,
                 project_id=project.kashflow_id if project else 0, sort=number))
@@ -306,7 +329,7 @@ def _payment(invoice, problems):
         bank.kashflow_id)
 
 
-def _attachments(invoice):
+def invoice_files(invoice):
     "The PDFs and images attached to invoice, as KashFlow files"
     Attachment_ = Pool().get('ir.attachment')
     files = []

@@ -11,7 +11,6 @@ being unreachable schedules a retry.
 """
 import datetime as dt
 import logging
-import re
 from dataclasses import asdict
 
 from trytond.i18n import gettext
@@ -19,19 +18,22 @@ from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-from kashflow.errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    KashFlowError,
-    TransientError,
-    UnclearOutcomeError,
-)
+from kashflow.errors import KashFlowError, UnclearOutcomeError
 from kashflow.models import Payment
 
-from .document import company_connection, prepare, totals
+from .document import company_connection, invoice_files, prepare, totals
 from .known_documents import KnownDocuments
+from .models.connection import timeout
+from .models.publication import late_write_margin
+from .outcomes import outcome
 
 logger = logging.getLogger(__name__)
+
+# How a file stands in publication.attachment_ids, one entry per file:
+# not sent, sent without an answer, found in KashFlow by the publisher, or
+# else KashFlow's id of the file.
+NOT_SENT, UNCONFIRMED, CHECKED = '', '?', '!'
+
 
 
 class Stop(Exception):
@@ -46,11 +48,21 @@ def publish(invoice, known=None):
     right after, whatever happens to the caller's transaction. known keeps
     the partners' documents in KashFlow across a batch.
     """
+    return _run(invoice, known, files_only=False)
+
+
+def resend_files(invoice):
+    """Send again the files of a published document that KashFlow did not
+    confirm (the publisher checked that they are missing there)."""
+    return _run(invoice, None, files_only=True)
+
+
+def _run(invoice, known, files_only):
     with Transaction().new_transaction() as transaction, \
             without_check_access():
         Invoice = Pool().get('account.invoice')
         run = Run(Invoice(invoice.id), transaction, known or KnownDocuments())
-        run.start()
+        run.start(files_only=files_only)
         return run.publication.state
 
 
@@ -61,12 +73,14 @@ def checkpoint(publication, **values):
     Transaction().commit()
 
 
-def fail(publication, failure, message, hint, retry=False, **values):
+def fail(publication, failure, message, hint, retry=False, next_attempt=None,
+        **values):
+    if retry and not next_attempt:
+        next_attempt = dt.datetime.now() + publication.retry_delay()
     checkpoint(publication,
         state='failed' if failure != 'unclear' else 'sending',
         failure=failure, message=message, hint=hint, claimed_at=None,
-        next_attempt=(dt.datetime.now() + publication.retry_delay()
-            if retry else None), **values)
+        next_attempt=next_attempt, **values)
     raise Stop
 
 
@@ -89,9 +103,9 @@ class Run:
         self.prepared = None
         self.client = None
 
-    def start(self):
+    def start(self, files_only=False):
         publication, invoice = self.publication, self.invoice
-        if publication.state == 'published':
+        if (publication.state == 'published') != files_only:
             return
         if not publication.claim():
             logger.info("KashFlow publication %s is already running", publication.id)
@@ -99,20 +113,23 @@ class Run:
         checkpoint(publication)
         try:
             self.connection = company_connection(invoice.company)
-            self.prepared = prepare(invoice, self.connection)
-            if self.prepared.problems:
-                publication.log('check', 'error', received=self.prepared.problems)
-                fail(publication, 'invalid', '\n'.join(self.prepared.problems),
-                    gettext('dext_kashflow.msg_hint_invalid'))
+            if not files_only:
+                self.prepare()
             with self.connection.client() as client:
                 self.client = client
-                self.partner()
-                self.document()
-                self.payment()
-                self.attachments()
-                self.credit()
+                if files_only:
+                    self.attachments(invoice_files(invoice), resend=True)
+                else:
+                    self.partner()
+                    self.document()
+                    self.payment()
+                    self.attachments(self.prepared.attachments)
+                    self.credit()
             checkpoint(publication, state='published', failure=None,
                 message=None, hint=None, next_attempt=None, claimed_at=None,
+                # An unconfirmed file may still land until then.
+                resend_after=(publication.resend_after
+                    if publication.file_unconfirmed else None),
                 published_at=publication.published_at or dt.datetime.now())
         except Stop:
             pass
@@ -128,6 +145,15 @@ class Run:
 
     # Steps --------------------------------------------------------------
 
+    def prepare(self):
+        "The document to send, or stop on what must be fixed first"
+        self.prepared = prepare(self.invoice, self.connection)
+        problems = self.prepared.problems
+        if problems:
+            self.publication.log('check', 'error', received=problems)
+            fail(self.publication, 'invalid', '\n'.join(problems),
+                gettext('dext_kashflow.msg_hint_invalid'))
+
     def partner(self):
         "Create the KashFlow supplier or customer when the rule allows it"
         prepared, publication = self.prepared, self.publication
@@ -142,13 +168,16 @@ class Run:
         if publication.partner_sent:
             # An earlier run may have created it without hearing back.
             found = self.call('lookup', self._find_partner, new)
+            if not found:
+                self.wait_for_late_write()
         if found:
             partner_id = found.id
         else:
             checkpoint(publication, partner_sent=True)
             insert = (self.client.insert_supplier if prepared.kind == 'receipt'
                 else self.client.insert_customer)
-            partner_id = self.call('create_partner', insert, new, sent=asdict(new))
+            partner_id = self.call('create_partner', insert, new,
+                sent=asdict(new), unapplied={'partner_sent': False})
         new.id = partner_id
         checkpoint(publication, kashflow_partner_id=partner_id)
         self._store_partner(new)
@@ -166,15 +195,20 @@ class Run:
                 checkpoint(publication, kashflow_number=found.number,
                     kashflow_id=found.db_id)
                 return
+            self.wait_for_late_write()
         elif prepared.partner and not self.invoice.kashflow_allow_duplicate:
             # (A partner this run created has no documents yet.)
             self.check_not_in_kashflow(document)
+        notes = '\n'.join(prepared.notes) or None
+        if notes:
+            publication.log('check', 'ok', received=notes)
         checkpoint(publication, state='sending', document_sent_at=dt.datetime.now(),
-            kind=prepared.kind, reference=document.reference,
+            kind=prepared.kind, reference=document.reference, notes=notes,
             connection=self.connection.id)
         insert = (self.client.insert_receipt if prepared.kind == 'receipt'
             else self.client.insert_invoice)
-        number = self.call('send', insert, document, sent=asdict(document))
+        number = self.call('send', insert, document, sent=asdict(document),
+            unapplied={'document_sent_at': None})
         checkpoint(publication, kashflow_number=number)
         self.known.add(self.connection.id, prepared.kind, document.party_id,
             document.reference, number)
@@ -215,32 +249,48 @@ class Run:
             if document.amount_paid >= plan.amount:
                 checkpoint(publication, payment_id=-1)
                 return
+            self.wait_for_late_write()
         checkpoint(publication, payment_sent=True)
         insert = (self.client.insert_receipt_payment
             if self.prepared.kind == 'receipt'
             else self.client.insert_invoice_payment)
-        payment_id = self.call('payment', insert, payment, sent=asdict(payment))
+        payment_id = self.call('payment', insert, payment, sent=asdict(payment),
+            unapplied={'payment_sent': False})
         checkpoint(publication, payment_id=payment_id)
 
-    def attachments(self):
-        files, publication = self.prepared.attachments, self.publication
-        if not files or publication.attachment_ids:
-            return
-        if publication.attachment_sent:
-            # KashFlow's API cannot list a purchase's files: never risk a copy.
-            publication.log('attachment', 'skipped',
-                received=gettext('dext_kashflow.msg_attachment_unclear'))
-            checkpoint(publication, attachment_ids='?')
-            return
-        checkpoint(publication, attachment_sent=True)
-        ids = []
-        for attachment in files:
-            ids.append(self.call('attachment', self.client.attach_file_to_receipt,
-                    publication.kashflow_number, attachment,
-                    sent={'filename': attachment.filename,
-                        'content_type': attachment.content_type,
-                        'size': len(attachment.content)}))
-        checkpoint(publication, attachment_ids=','.join(map(str, ids)))
+    def attachments(self, files, resend=False):
+        """Send the document's files, one by one.
+
+        KashFlow's API cannot list a purchase's files, so a file sent without
+        an answer is never sent again blindly: the document is published
+        with a warning, and the publisher, having checked KashFlow, may send
+        the unconfirmed files again (resend)."""
+        publication = self.publication
+        ids = file_ids(publication.attachment_ids, len(files))
+        to_send = {NOT_SENT, UNCONFIRMED} if resend else {NOT_SENT}
+        for index, attachment in enumerate(files):
+            if ids[index] not in to_send:
+                continue
+            unsent = ','.join(ids)
+            ids[index] = UNCONFIRMED
+            checkpoint(publication, attachment_ids=','.join(ids))
+            file_id = self.call('attachment', self.client.attach_file_to_receipt,
+                publication.kashflow_number, attachment,
+                sent={'filename': attachment.filename,
+                    'content_type': attachment.content_type,
+                    'size': len(attachment.content)},
+                unapplied={'attachment_ids': unsent}, unclear_ok=True)
+            if file_id is not None:
+                ids[index] = str(file_id)
+                checkpoint(publication, attachment_ids=','.join(ids))
+        unconfirmed = [f.filename for f, i in zip(files, ids, strict=True)
+            if i == UNCONFIRMED]
+        warning = None
+        if unconfirmed:
+            warning = gettext('dext_kashflow.msg_file_unconfirmed'
+                if len(unconfirmed) == 1 else 'dext_kashflow.msg_files_unconfirmed',
+                files=', '.join(unconfirmed))
+        checkpoint(publication, file_unconfirmed=bool(unconfirmed), warning=warning)
 
     def credit(self):
         "Apply a customer credit note to the invoice it credits, if published"
@@ -263,48 +313,75 @@ class Run:
         original = self.call('lookup', self.client.get_invoice,
             originals[0].kashflow_number)
         credit_note = self._get_document()
-        if publication.credit_sent and credit_note.amount_paid:
-            checkpoint(publication, credit_applied=True)
-            return
+        if publication.credit_sent:
+            if credit_note.amount_paid:
+                checkpoint(publication, credit_applied=True)
+                return
+            self.wait_for_late_write()
         checkpoint(publication, credit_sent=True)
         self.call('credit', self.client.apply_credit_note, original.db_id,
             credit_note.db_id, sent={'invoice': original.number,
-                'credit_note': credit_note.number})
+                'credit_note': credit_note.number},
+            unapplied={'credit_sent': False})
         checkpoint(publication, credit_applied=True)
+
+    def wait_for_late_write(self):
+        """After a write without an answer, nothing is sent again while it
+        may still land in KashFlow: the lookup found nothing yet, so try
+        again once it can no longer land."""
+        until = self.publication.resend_after
+        if until and dt.datetime.now() < until:
+            fail(self.publication, 'unclear', gettext(
+                    'dext_kashflow.msg_failure_not_found_yet',
+                    time=local_time(self.invoice.company, until)),
+                gettext('dext_kashflow.msg_hint_not_found_yet'),
+                next_attempt=until)
 
     # KashFlow calls -----------------------------------------------------
 
-    def call(self, action, method, *args, sent=None, log_ok=True):
+    def call(self, action, method, *args, sent=None, log_ok=True,
+            unapplied=None, unclear_ok=False):
         """Call KashFlow, log the call, and turn a failure into the
         publication's state. A check that finds nothing may leave no line
-        in the log (log_ok=False); its failures are always logged."""
+        in the log (log_ok=False); its failures are always logged.
+
+        unapplied: what to write on the publication when KashFlow surely did
+        not apply this write (its "sent" mark taken back). unclear_ok: a
+        write without an answer returns None (the caller deals with it)
+        instead of stopping the run."""
         publication = self.publication
+        started = dt.datetime.now()
         try:
             result = method(*args)
-        except UnclearOutcomeError as error:
-            publication.log(action, 'unclear', sent, str(error))
-            fail(publication, 'unclear', str(error),
-                gettext('dext_kashflow.msg_hint_unclear'), retry=True)
-        except (AuthenticationError, AccessDeniedError) as error:
-            message = gettext('dext_kashflow.msg_connection_expired',
-                connection=self.connection.rec_name, reason=str(error))
-            # In a transaction of its own: nothing of ours is pending here.
-            self.connection.expire(message)
-            publication.log(action, 'error', sent, str(error))
-            fail(publication, 'connection', message,
-                gettext('dext_kashflow.msg_hint_reconnect'))
-        except TransientError as error:
-            publication.log(action, 'error', sent, str(error))
-            fail(publication, 'unavailable', str(error),
-                gettext('dext_kashflow.msg_hint_unavailable'), retry=True)
         except KashFlowError as error:
-            publication.log(action, 'error', sent, str(error))
-            # The client's message already says what KashFlow refused.
-            fail(publication, 'refused', str(error), hint_for(error))
+            # The client's words, with KashFlow's operation, stay in the log.
+            unclear = isinstance(error, UnclearOutcomeError)
+            publication.log(action, 'unclear' if unclear else 'error', sent,
+                str(error))
+            if not unclear:
+                self.stop(outcome(error, action, publication.kind, self.connection),
+                    **(unapplied or {}))
+            # It may still land in KashFlow: nothing is sent again before then.
+            resend_after = (started + dt.timedelta(seconds=timeout())
+                + late_write_margin())
+            if unclear_ok:
+                checkpoint(publication, resend_after=resend_after)
+                return None
+            self.stop(outcome(error, action, publication.kind, self.connection),
+                resend_after=resend_after, next_attempt=max(resend_after,
+                    dt.datetime.now() + publication.retry_delay()))
         if log_ok:
             publication.log(action, 'ok', sent, summary(result))
             checkpoint(publication)
         return result
+
+    def stop(self, found, **values):
+        "Show the outcome of a failed call on the publication, and stop"
+        if found.expire:
+            # In a transaction of its own: nothing of ours is pending here.
+            self.connection.expire(found.message)
+        fail(self.publication, found.failure, found.message, found.hint,
+            retry=found.retry, **values)
 
     def _find_partner(self, partner):
         "The partner an earlier run created, found by its name"
@@ -355,6 +432,26 @@ class Run:
         checkpoint(self.publication)
 
 
+def file_ids(text, count):
+    "The entries of attachment_ids for count files"
+    ids = text.split(',') if text else []
+    return (ids + [NOT_SENT] * count)[:count]
+
+
+def local_time(company, when):
+    "when (UTC) as the company's clock shows it, e.g. 14:32 (Europe/London)"
+    timezone = getattr(company, 'timezone', None)
+    try:
+        from zoneinfo import ZoneInfo
+        zone = ZoneInfo(timezone) if timezone else None
+    except (KeyError, ValueError):
+        zone = None
+    if zone is None:
+        return when.strftime('%H:%M UTC')
+    local = when.replace(tzinfo=dt.UTC).astimezone(zone)
+    return local.strftime('%H:%M') + f' ({timezone})'
+
+
 def summary(result):
     "What KashFlow answered, short enough for the log"
     if hasattr(result, 'number') and hasattr(result, 'db_id'):
@@ -363,20 +460,3 @@ def summary(result):
     if isinstance(result, list):
         return {'found': len(result)}
     return result if isinstance(result, (int, bool, str, type(None))) else str(result)
-
-
-def hint_for(error):
-    "A hint at the fix for what KashFlow refused"
-    detail = (getattr(error, 'status_detail', None) or str(error)).lower()
-    words_in_detail = set(re.findall(r'[a-z]+', detail))
-    for words, message in (
-            (('nominal', 'chargetype'), 'msg_hint_nominal'),
-            (('vat rate', 'vat'), 'msg_hint_vat'),
-            (('supplier', 'customer'), 'msg_hint_partner'),
-            (('project',), 'msg_hint_project'),
-            (('bank account', 'payment method'), 'msg_hint_bank'),
-            (('decimal',), 'msg_hint_decimals'),
-            ):
-        if any((w in detail) if ' ' in w else (w in words_in_detail) for w in words):
-            return gettext(f'dext_kashflow.{message}')
-    return gettext('dext_kashflow.msg_hint_refused')

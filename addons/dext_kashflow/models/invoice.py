@@ -96,8 +96,16 @@ class Invoice(metaclass=PoolMeta):
     kashflow_hint = fields.Function(
         fields.Text("How to Fix", states={'invisible': ~Eval('kashflow_hint')}),
         'get_kashflow')
+    kashflow_warning = fields.Function(
+        fields.Text("KashFlow Warning", states={'invisible': ~Eval('kashflow_warning')}),
+        'get_kashflow')
+    kashflow_file_unconfirmed = fields.Function(
+        fields.Boolean("File Not Confirmed by KashFlow"), 'get_kashflow')
     kashflow_problems = fields.Function(
         fields.Text("Publishing Errors", states={'invisible': ~Eval('kashflow_problems')}),
+        'get_kashflow_problems')
+    kashflow_notes = fields.Function(
+        fields.Text("Changed for KashFlow", states={'invisible': ~Eval('kashflow_notes')}),
         'get_kashflow_problems')
     kashflow_logs = fields.Function(fields.Many2Many(
             'kashflow.publication.log', None, None, "Publication Log"),
@@ -118,7 +126,8 @@ class Invoice(metaclass=PoolMeta):
                     }),
             ]
         # The texts show only when they say something.
-        for name in ['kashflow_message', 'kashflow_hint', 'kashflow_problems']:
+        for name in ['kashflow_message', 'kashflow_hint', 'kashflow_warning',
+                'kashflow_problems', 'kashflow_notes']:
             attributes.append((f'//separator[@name="{name}"]', 'states', {
                         'invisible': ~Eval(name),
                         }))
@@ -159,6 +168,9 @@ class Invoice(metaclass=PoolMeta):
                 'kashflow_failure': publication.failure if publication else None,
                 'kashflow_message': publication.message if publication else None,
                 'kashflow_hint': publication.hint if publication else None,
+                'kashflow_warning': publication.warning if publication else None,
+                'kashflow_file_unconfirmed': bool(
+                    publication and publication.file_unconfirmed),
                 }
             for name in names:
                 result[name][invoice.id] = values[name]
@@ -188,13 +200,26 @@ class Invoice(metaclass=PoolMeta):
             ).select(invoice.id, where=Operator(state, value))
         return [('id', 'in', query)]
 
-    def get_kashflow_problems(self, name):
-        if self.state not in {'posted', 'paid'} or self.kashflow_state == 'published':
-            return None
-        with without_check_access():
-            connection = company_connection(self.company)
-            problems = prepare(self, connection).problems
-        return '\n'.join(f'\u2022 {p}' for p in problems) or None
+    @classmethod
+    def get_kashflow_problems(cls, invoices, names):
+        """What stops each document from being published, and what is changed
+        to fit KashFlow: checked now, or as it was when it was sent"""
+        result = {n: {} for n in names}
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            problems = notes = []
+            if publication and publication.state in {'sending', 'published'}:
+                notes = (publication.notes or '').splitlines()
+            elif invoice.state in {'posted', 'paid'}:
+                with without_check_access():
+                    prepared = prepare(invoice, company_connection(invoice.company))
+                problems, notes = prepared.problems, prepared.notes
+            values = {'kashflow_problems': problems, 'kashflow_notes': notes}
+            for name in names:
+                result[name][invoice.id] = '\n'.join(
+                    f'\u2022 {p}' for p in values[name]) or None
+        return result
 
     @classmethod
     def get_kashflow_logs(cls, invoices, name):

@@ -16,6 +16,7 @@ from .. import publisher
 from ..document import company_connection, prepare
 from ..exceptions import PublishError
 from ..known_documents import KnownDocuments
+from ..publisher import local_time
 from .publication import CLAIM_TIMEOUT
 
 
@@ -47,6 +48,16 @@ class Invoice(metaclass=PoolMeta):
                         ['published', 'failed', 'sending']),
                     'depends': ['kashflow_state'],
                     },
+                })
+        # The files KashFlow did not confirm receiving.
+        files_unconfirmed = {
+            'invisible': ((Eval('kashflow_state') != 'published')
+                | ~Eval('kashflow_file_unconfirmed')),
+            'depends': ['kashflow_state', 'kashflow_file_unconfirmed'],
+            }
+        cls._buttons.update({
+                'kashflow_resend_files': files_unconfirmed,
+                'kashflow_confirm_files': files_unconfirmed,
                 })
 
     @classmethod
@@ -186,3 +197,37 @@ class Invoice(metaclass=PoolMeta):
             publication.log('clear', 'ok', sent={
                     'kashflow_number': publication.kashflow_number})
             publication.set(**Publication.cleared_values())
+
+    @classmethod
+    @ModelView.button
+    def kashflow_resend_files(cls, invoices):
+        """Send again the files KashFlow did not confirm receiving, once the
+        publisher has checked that they are missing in KashFlow"""
+        publications = cls.kashflow_publications(invoices)
+        now = dt.datetime.now()
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not (publication and publication.file_unconfirmed):
+                raise PublishError(gettext('dext_kashflow.msg_resend_files_none',
+                        invoice=invoice.rec_name))
+            if publication.resend_after and publication.resend_after > now:
+                raise PublishError(gettext('dext_kashflow.msg_resend_files_wait',
+                        invoice=invoice.rec_name,
+                        time=local_time(invoice.company, publication.resend_after)))
+        for invoice in invoices:
+            publisher.resend_files(invoice)
+
+    @classmethod
+    @ModelView.button
+    def kashflow_confirm_files(cls, invoices):
+        "The publisher found the unconfirmed files in KashFlow: nothing to send"
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not (publication and publication.file_unconfirmed):
+                continue
+            publication.log('attachment', 'ok', received=gettext(
+                    'dext_kashflow.msg_files_confirmed_by_user'))
+            publication.set(file_unconfirmed=False, warning=None,
+                attachment_ids=publication.attachment_ids.replace(
+                    publisher.UNCONFIRMED, publisher.CHECKED))

@@ -9,6 +9,7 @@ is sent again.
 import datetime as dt
 import json
 
+import trytond.config as config
 from sql import Literal
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -32,11 +33,20 @@ FAILURES = [
     ('unavailable', "KashFlow Unavailable"),  # retried automatically
     ('unclear', "Outcome Unknown"),     # looked up before anything is resent
     ('duplicate', "Already in KashFlow"),  # same reference found: nothing sent
+    ('setup', "Connection Settings"),   # the connection cannot work as set up
     ]
 # A "sending" claim older than this is taken to have died with its worker.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 # Waits between automatic retries of a document KashFlow could not take.
 RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
+
+
+def late_write_margin():
+    """How long after our timeout KashFlow may still apply a write it was
+    sent ([dext_kashflow] late_write_margin, seconds). KashFlow runs on
+    ASP.NET, whose requests run for up to 110 seconds by default."""
+    return dt.timedelta(seconds=config.getfloat(
+            'dext_kashflow', 'late_write_margin', default=120))
 
 
 class Publication(ModelSQL, ModelView):
@@ -77,6 +87,19 @@ class Publication(ModelSQL, ModelView):
     attachment_sent = fields.Boolean("File Sent", readonly=True)
     credit_applied = fields.Boolean("Credit Applied", readonly=True)
     credit_sent = fields.Boolean("Credit Sent", readonly=True)
+    resend_after = fields.DateTime(
+        "Not Sent Again Before", readonly=True,
+        help="A write whose outcome is unknown may still land in KashFlow "
+        "until then: until then nothing is sent again, only looked for.")
+    file_unconfirmed = fields.Boolean(
+        "File Not Confirmed", readonly=True,
+        help="A file was sent to KashFlow without an answer: it may be missing "
+        "there.")
+    warning = fields.Text("Warning", readonly=True)
+    notes = fields.Text(
+        "Changed for KashFlow", readonly=True,
+        help="What had to be changed to fit KashFlow, e.g. a reference cut to "
+        "KashFlow's length.")
     claimed_at = fields.DateTime("Claimed At", readonly=True)
     attempts = fields.Integer("Attempts", readonly=True)
     next_attempt = fields.DateTime("Next Attempt", readonly=True)
@@ -154,7 +177,8 @@ class Publication(ModelSQL, ModelView):
             'payment_id': None, 'payment_sent': False,
             'attachment_ids': None, 'attachment_sent': False,
             'credit_applied': False, 'credit_sent': False,
-            'next_attempt': None, 'claimed_at': None,
+            'next_attempt': None, 'claimed_at': None, 'resend_after': None,
+            'file_unconfirmed': False, 'warning': None, 'notes': None,
             }
 
     def claim(self, now=None):

@@ -81,14 +81,36 @@ def wait_for(condition, timeout=TIMEOUT, step=0.05):
 def set_kashflow_timeout(seconds):
     """Set trytond's [dext_kashflow] timeout, read at each call to KashFlow;
     None removes it (the default applies again)."""
+    set_setting('timeout', seconds)
+
+
+def set_late_write_margin(seconds):
+    """Set how long after the timeout a write without an answer may still
+    land in KashFlow ([dext_kashflow] late_write_margin); None: the default."""
+    set_setting('late_write_margin', seconds)
+
+
+def set_setting(name, value):
+    "Set trytond's [dext_kashflow] name to value; None removes it"
     import trytond.config as config
     if not config._config.has_section('dext_kashflow'):
         config._config.add_section('dext_kashflow')
-    if seconds is None:
-        config._config.remove_option('dext_kashflow', 'timeout')
+    if value is None:
+        config._config.remove_option('dext_kashflow', name)
         config._cache_clear()
     else:
-        config.set('dext_kashflow', 'timeout', str(seconds))
+        config.set('dext_kashflow', name, str(value))
+
+
+def wait_until_resendable(invoice):
+    """Wait until a write of invoice's publication that got no answer can no
+    longer land in KashFlow (its resend_after)"""
+    from proteus import Model
+    Publication = Model.get('kashflow.publication')
+    publication, = Publication.find([('invoice', '=', invoice.id)])
+    if publication.resend_after:
+        wait = (publication.resend_after - dt.datetime.now()).total_seconds()
+        time.sleep(max(0, wait) + 0.1)
 
 
 def closed_port_url():
