@@ -18,14 +18,20 @@ EARLIEST_DATE = dt.datetime(1753, 1, 1)
 LATEST_DATE = dt.datetime(9999, 12, 31, 23, 59, 59)
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_PAYMENT_TERMS = 999  # days
-DATE_FORMAT = "%d/%m/%Y"  # as KashFlow shows dates in the UK
+
+
+def shown(date: dt.datetime) -> str:
+    """A date as KashFlow shows it in the UK, the year in 4 digits even before 1000."""
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}"
+
+
+ACCEPTED_DATES = f"({shown(EARLIEST_DATE)} to {shown(LATEST_DATE)})"
 
 
 def check_date(value: dt.datetime, what: str) -> dt.datetime:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise KashFlowError(
-            f"The {what} {value:{DATE_FORMAT}} is outside the dates KashFlow accepts "
-            f"({EARLIEST_DATE:{DATE_FORMAT}} to {LATEST_DATE:{DATE_FORMAT}})")
+        raise KashFlowError(f"The {what} {shown(value)} is outside the dates KashFlow accepts "
+                            f"{ACCEPTED_DATES}")
     return value
 
 
@@ -37,9 +43,8 @@ def due_date(date: dt.datetime, terms: int, party_noun: str) -> dt.datetime:
         due = None
     if due is None or not EARLIEST_DATE <= due <= LATEST_DATE:
         raise KashFlowError(
-            f"The due date ({date:{DATE_FORMAT}} plus the {party_noun}'s payment terms of "
-            f"{terms} days) is outside the dates KashFlow accepts "
-            f"({EARLIEST_DATE:{DATE_FORMAT}} to {LATEST_DATE:{DATE_FORMAT}})")
+            f"The due date ({shown(date)} plus the {party_noun}'s payment terms of {terms} "
+            f"days) is outside the dates KashFlow accepts {ACCEPTED_DATES}")
     return due
 
 

@@ -192,7 +192,7 @@ def test_extreme_values_get_a_proper_answer_and_errors_change_nothing(books, ope
      "The due date (31/12/9999 plus the supplier's payment terms of 30 days) is outside"),
     ("InsertReceipt", "Inv.InvoiceDate", "1752-12-31T00:00:00",
      "The receipt date 31/12/1752 is outside the dates KashFlow accepts"),
-    ("InsertInvoice", "Inv.DueDate", "0001-01-02T00:00:00", "The due date 02/01/1 is outside"),
+    ("InsertInvoice", "Inv.DueDate", "0001-01-02T00:00:00", "The due date 02/01/0001 is outside"),
     ("InsertReceipt", "Inv.Lines.0.Quantity", "1000000000000", "Line 1: Quantity "
      "1000000000000 is larger than KashFlow accepts"),
     ("InsertReceipt", "Inv.Lines.0.Rate", "1E+30", "'1E+30' is not a valid decimal"),
