@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import control, pages, service
+from . import control, errors, pages, service
 from .models import Backend
 
 # ASP.NET's default request limit; larger bodies are refused before parsing.
@@ -23,5 +22,5 @@ def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str
     app.register_blueprint(service.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(pages.blueprint)
-    app.register_error_handler(RequestEntityTooLarge, service.too_large)
+    errors.register(app)
     return app

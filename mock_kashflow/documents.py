@@ -11,11 +11,13 @@ import binascii
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from .exceptions import KashFlowError
+from .limits import check_amount, check_date, check_size, due_date
 from .models import Account
-from .schema import NULL_DATE, Record
+from .schema import Record
+from .values import NULL_DATE
 
 CENT = Decimal("0.01")
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -37,16 +39,13 @@ RECEIPT = Kind("receipts", "receipt", "suppliers", "SupplierID", "supplier", "re
 INVOICE = Kind("invoices", "invoice", "customers", "CustomerID", "customer", "invoice")
 
 
-def two_places(value: Decimal) -> bool:
-    return value == value.quantize(CENT)
-
-
 def gross(doc: Record) -> Decimal:
     return doc["NetAmount"] + doc["VATAmount"]
 
 
 def insert_document(account: Account, kind: Kind, doc: Record | None,
                     next_dbid: Callable[[], int]) -> int:
+    """Check everything first, then write: a refused document leaves the account as it was."""
     if not doc:
         raise KashFlowError(f"No {kind.noun} was sent")
     party = find_party(account, kind, doc)
@@ -55,27 +54,38 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
         raise KashFlowError(f"There is no project with the ID {doc['ProjectID']}")
     if doc["InvoiceDate"] == NULL_DATE:
         raise KashFlowError(f"The {kind.noun} date is missing")
+    date = check_date(doc["InvoiceDate"], f"{kind.noun} date")
     due = doc["DueDate"]
     if due == NULL_DATE:
-        due = doc["InvoiceDate"] + dt.timedelta(days=party.get("PaymentTerms") or 0)
+        due = due_date(date, party.get("PaymentTerms") or 0, kind.party_noun)
+    check_date(due, "due date")
+    exchange_rate = doc["ExchangeRate"] or Decimal(1)
+    if exchange_rate < 0:
+        raise KashFlowError(f"The exchange rate must be more than 0, not {exchange_rate}")
+    check_size(exchange_rate, "The exchange rate")
+    net = check_size(sum((line_net(ln) for ln in lines), Decimal(0)),
+                     f"The {kind.noun}'s net total")
+    vat = check_size(sum((ln["VatAmount"] for ln in lines), Decimal(0)),
+                     f"The {kind.noun}'s VAT total")
 
     stored = dict(doc)
     stored.update(
-        InvoiceDBID=next_dbid(),
-        InvoiceNumber=account.next_id(kind.collection, "InvoiceNumber"),
+        InvoiceDBID=next_dbid(), InvoiceNumber=account.issue_number(kind.collection),
         DueDate=due, CustomerID=party[kind.party_id], Customer=party["Code"],
         CustomerName=party["Name"], Paid=0, AmountPaid=Decimal(0), Lines=lines,
-        NetAmount=sum(((ln["Quantity"] * ln["Rate"]).quantize(CENT) for ln in lines),
-                      Decimal(0)),
-        VATAmount=sum((ln["VatAmount"] for ln in lines), Decimal(0)),
-        CurrencyCode=doc.get("CurrencyCode") or "GBP",
-        ExchangeRate=doc["ExchangeRate"] or Decimal(1),
+        NetAmount=net, VATAmount=vat, CurrencyCode=doc.get("CurrencyCode") or "GBP",
+        ExchangeRate=exchange_rate,
     )
     stored["PermaLink"] = f"/{kind.collection}/{stored['InvoiceNumber']}"
     for line in lines:
         line["LineID"] = next_dbid()
     getattr(account, kind.collection).append(stored)
     return stored["InvoiceNumber"]
+
+
+def line_net(line: Record) -> Decimal:
+    """Quantity times rate, to the penny (checked in range by check_lines)."""
+    return (line["Quantity"] * line["Rate"]).quantize(CENT)
 
 
 def find_party(account: Account, kind: Kind, doc: Record) -> Record:
@@ -93,7 +103,7 @@ def find_party(account: Account, kind: Kind, doc: Record) -> Record:
                         f"to the {kind.party_noun}'s ID")
 
 
-def check_lines(account: Account, kind: Kind, lines: list[Record]) -> list[Record]:
+def check_lines(account: Account, kind: Kind, lines: list[Record | None]) -> list[Record]:
     if not lines:
         raise KashFlowError(f"The {kind.noun} has no lines")
     nominal_ids = {n["id"] for n in account.nominal_codes}
@@ -102,7 +112,7 @@ def check_lines(account: Account, kind: Kind, lines: list[Record]) -> list[Recor
     checked = []
     for number, line in enumerate(lines, start=1):
         where = f"Line {number}"
-        if line.get("_type") != "InvoiceLine":
+        if not line or line.get("_type") != "InvoiceLine":
             raise KashFlowError(f"{where}: lines must be sent as anyType elements with "
                                 'xsi:type="InvoiceLine"')
         if line["ChargeType"] and line["ChargeType"] not in nominal_ids:
@@ -113,10 +123,14 @@ def check_lines(account: Account, kind: Kind, lines: list[Record]) -> list[Recor
                                 "VAT rates (use -1 for exempt)")
         if line["VatRate"] == -1 and line["VatAmount"]:
             raise KashFlowError(f"{where}: an exempt line (VAT rate -1) cannot carry VAT")
+        check_size(line["Quantity"], f"{where}: Quantity")
         for name in ("Rate", "VatAmount"):
-            if not two_places(line[name]):
-                raise KashFlowError(f"{where}: {name} {line[name]} has more than 2 decimal "
-                                    "places")
+            check_amount(line[name], f"{where}: {name}")
+        # Exact before rounding: a product past the limit must not be rounded into it.
+        with localcontext(prec=80):
+            check_size(line["Quantity"] * line["Rate"], f"{where}: the net amount")
+        if line["Sort"] < 0:
+            raise KashFlowError(f"{where}: Sort must be 0 or more, not {line['Sort']}")
         if line["ProjID"] and line["ProjID"] not in project_ids:
             raise KashFlowError(f"{where}: there is no project with the ID {line['ProjID']}")
         checked.append({**line, "Sort": line["Sort"] or number})
@@ -140,13 +154,14 @@ def insert_payment(account: Account, kind: Kind, payment: Record | None,
     methods = {m["MethodID"] for m in account.payment_methods[kind.methods]}
     if payment["PayMethod"] not in methods:
         raise KashFlowError(f"There is no payment method with the ID {payment['PayMethod']}")
-    amount = payment["PayAmount"]
-    if not amount or not two_places(amount):
-        raise KashFlowError("The payment amount must be a non-zero amount with at most "
-                            "2 decimal places")
-    stored = {**payment, "PayID": next_dbid(), "kind": kind.noun}
-    if stored["PayDate"] == NULL_DATE:
-        stored["PayDate"] = dt.datetime.now().replace(microsecond=0)
+    amount = check_amount(payment["PayAmount"], "The payment amount")
+    if not amount:
+        raise KashFlowError("The payment amount must not be 0")
+    pay_date = payment["PayDate"]
+    if pay_date == NULL_DATE:
+        pay_date = dt.datetime.now().replace(microsecond=0)
+    check_date(pay_date, "payment date")
+    stored = {**payment, "PayID": next_dbid(), "kind": kind.noun, "PayDate": pay_date}
     account.payments.append(stored)
     record_paid(doc, amount)
     return stored["PayID"]
@@ -185,7 +200,7 @@ def delete_document(account: Account, kind: Kind, number: int) -> int:
     doc = find_document(account, kind, number)
     getattr(account, kind.collection).remove(doc)
     account.payments[:] = [p for p in account.payments
-                           if not (p["kind"] == kind.noun and p["PayInvoice"] == number)]
+                           if not (p.get("kind") == kind.noun and p["PayInvoice"] == number)]
     if kind is RECEIPT:
         account.attachments[:] = [a for a in account.attachments if a["ReceiptNo"] != number]
     return 1

@@ -11,11 +11,12 @@ import json
 import os
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from .schema import Record, kashflow_schema, to_json
+from .schema import Record, kashflow_schema
+from .values import to_json
 
 # Collections of an account, with the KashFlow type of their records.
 COLLECTIONS: dict[str, str] = {
@@ -80,6 +81,8 @@ class Account:
     payments: list[Record] = field(default_factory=list)
     attachments: list[Record] = field(default_factory=list)
     credit_allocations: list[Record] = field(default_factory=list)
+    # The highest document number issued per collection, deleted documents included.
+    last_numbers: dict[str, int] = field(default_factory=dict)
 
     def api_password_ok(self, password: str | None) -> bool:
         expected = (self.settings.api_password if self.settings.password_mode == "separate"
@@ -90,14 +93,24 @@ class Account:
     def ip_allowed(self, ip: str) -> bool:
         return not self.settings.restrict_ips or any(e["ip"] == ip for e in self.access_list)
 
-    def next_id(self, collection: str, key: str, start: int = 1) -> int:
-        return max((r[key] for r in getattr(self, collection)), default=start - 1) + 1
+    def issue_number(self, collection: str) -> int:
+        """The next document number: KashFlow never issues one twice, even after a delete."""
+        number = max([self.last_numbers.get(collection, 0),
+                      *(r["InvoiceNumber"] for r in getattr(self, collection))]) + 1
+        self.last_numbers[collection] = number
+        return number
+
+    def note_number(self, collection: str, number: int) -> None:
+        """A number given through the control API is taken too."""
+        self.last_numbers[collection] = max(self.last_numbers.get(collection, 0), number)
 
     def find(self, collection: str, key: str, value: Any) -> Record | None:
         return next((r for r in getattr(self, collection) if r.get(key) == value), None)
 
     def to_json(self) -> dict[str, Any]:
-        return to_json(asdict(self))
+        # Not asdict(self): its deep copy is most of the time, and to_json copies anyway.
+        return {f.name: to_json(asdict(value) if is_dataclass(value) else value)
+                for f in fields(self) for value in [getattr(self, f.name)]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
@@ -106,9 +119,6 @@ class Account:
         values["settings"] = Settings(**data["settings"])
         for name, type_ in COLLECTIONS.items():
             values[name] = [schema.from_json(type_, r) for r in data.get(name, [])]
-        for kind in ("receipts", "invoices"):
-            for doc in values[kind]:
-                doc["Lines"] = [schema.from_json("anyType", line) for line in doc["Lines"]]
         values["company"] = schema.from_json("CompanyDetails", data.get("company") or {})
         return cls(**values)
 
@@ -146,6 +156,11 @@ class Backend:
             value = self._next_dbid
             self._next_dbid += 1
             return value
+
+    def note_dbid(self, value: int) -> None:
+        """An id given through the control API is never issued again."""
+        with self.lock:
+            self._next_dbid = max(self._next_dbid, value + 1)
 
     def add_account(self, account: Account) -> Account:
         with self.lock:

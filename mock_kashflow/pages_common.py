@@ -10,7 +10,7 @@ from typing import Any
 from flask import abort, current_app, g, request, session
 
 from .models import Account, Backend
-from .schema import NULL_DATE
+from .values import NULL_DATE
 
 CENT = Decimal("0.01")
 CSRF_FIELD = "csrf_token"

@@ -16,7 +16,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .models import Account
 from .pages_common import CENT, account, backend, decimal
-from .schema import NULL_DATE, Record
+from .schema import Record
+from .values import NULL_DATE
 
 SAFE_CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 UNSAFE_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\"]')

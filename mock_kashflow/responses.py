@@ -15,6 +15,7 @@ from typing import Any
 from . import documents
 from .documents import INVOICE, RECEIPT
 from .exceptions import KashFlowError
+from .limits import check_payment_terms
 from .models import Account, Backend
 from .schema import Record, kashflow_schema
 
@@ -141,6 +142,10 @@ class KashFlowResponse:
             raise KashFlowError(f"The {noun} code {code} is longer than 20 characters")
         if self.account.find(collection, "Code", code):
             raise KashFlowError(f"The {noun} code {code} is already in use")
+        check_payment_terms(record["PaymentTerms"], noun)
+        if not 0 <= (record.get("Discount") or 0) <= 100:
+            raise KashFlowError(f"The {noun}'s discount must be 0 to 100 (percent), "
+                                f"not {record['Discount']}")
         now = dt.datetime.now().replace(microsecond=0)
         stored = {**record, key: self.backend.next_dbid(), "Code": code,
                   "Created": now, "Updated": now}

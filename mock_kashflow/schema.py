@@ -1,4 +1,4 @@
-"""KashFlow's XML types, read from the project's WSDL, and values in and out of them.
+"""KashFlow's XML types, read from the project's WSDL, and records in and out of them.
 
 The mock never hand-writes an element name or an element order: requests are
 read and responses written by walking the types declared in the WSDL, as the
@@ -7,33 +7,21 @@ real ASMX service's XmlSerializer does.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from lxml import etree
 
+from .values import DEFAULTS, DecodeError, decode_simple, encode_simple, json_simple
+
 KF = "KashFlow"
 XS = "http://www.w3.org/2001/XMLSchema"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 
-# .NET writes missing value types as these when minOccurs is 1.
-NULL_DATE = dt.datetime(1, 1, 1)
-DEFAULTS: dict[str, Any] = {
-    "int": 0, "integer": 0, "long": 0, "decimal": Decimal(0), "boolean": False,
-    "dateTime": NULL_DATE,
-}
-INT32 = (-(2**31), 2**31 - 1)
-
 Record = dict[str, Any]
-
-
-class DecodeError(ValueError):
-    """A value that the service cannot read, e.g. letters in an int."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +86,10 @@ class Schema:
             field = by_name.get(qname.localname)
             if field is None or qname.namespace != KF:
                 continue  # XmlSerializer skips what it does not know
+            if (child.get(f"{{{XSI}}}nil") in ("true", "1") and not field.nillable
+                    and field.type in DEFAULTS):
+                raise DecodeError(f"There is an error in XML document (line {child.sourceline}): "
+                                  f"{field.name} cannot be nil.")
             value = self.decode_value(child, field.type)
             if field.many:
                 record.setdefault(field.name, []).append(value)
@@ -162,83 +154,37 @@ class Schema:
 
     # JSON (control API and --state files) ------------------------------
 
-    def from_json(self, type_: str, value: Any) -> Any:
-        """Turn JSON back into the values decode_value gives (Decimal, datetime)."""
+    def from_json(self, type_: str, value: Any, where: str = "") -> Any:
+        """Turn JSON back into the values decode_value gives (Decimal, datetime). A value of
+        the wrong JSON type is a DecodeError that names the field: true is no int, "no" no
+        boolean."""
         if value is None:
             return None
         if type_ == "anyType":
-            return {**self.from_json(value["_type"], value), "_type": value["_type"]}
-        if self.is_complex(type_):
-            fields = self.types[type_]
-            if len(fields) == 1 and fields[0].many:
-                return [self.from_json(fields[0].type, v) for v in value]
-            record = dict(value)
-            for field in fields:
-                if field.name in record:
-                    raw = record[field.name]
-                    record[field.name] = ([self.from_json(field.type, v) for v in raw]
-                                          if field.many else self.from_json(field.type, raw))
-            return record
-        if type_ == "decimal":
-            return Decimal(str(value))
-        if type_ == "dateTime":
-            return dt.datetime.fromisoformat(value)
-        return value
+            if not isinstance(value, dict) or value.get("_type") not in self.types:
+                raise DecodeError(f'{where or "the value"} must be an object with "_type": '
+                                  f'the KashFlow type, e.g. "InvoiceLine"')
+            return {**self.from_json(value["_type"], value, where), "_type": value["_type"]}
+        if not self.is_complex(type_):
+            return json_simple(value, type_, where or "the value")
+        fields = self.types[type_]
+        if len(fields) == 1 and fields[0].many:
+            return self._json_list(fields[0].type, value, where)
+        if not isinstance(value, dict):
+            raise DecodeError(f"{where or 'the value'} must be an object")
+        record = dict(value)
+        for field in fields:
+            if field.name in record:
+                name = f"{where}.{field.name}" if where else field.name
+                raw = record[field.name]
+                record[field.name] = (self._json_list(field.type, raw, name) if field.many
+                                      else self.from_json(field.type, raw, name))
+        return record
 
-
-def decode_simple(text: str, type_: str, line: int | None = None) -> Any:
-    text = text.strip() if type_ != "string" else text
-    try:
-        if type_ in ("int", "integer", "long"):
-            number = int(text)
-            if type_ == "int" and not INT32[0] <= number <= INT32[1]:
-                raise DecodeError(f"Value was either too large or too small for an Int32 "
-                                  f"(line {line}).")
-            return number
-        if type_ == "decimal":
-            number = Decimal(text)
-            if not number.is_finite():
-                raise InvalidOperation
-            return number
-        if type_ == "boolean":
-            if text not in ("true", "false", "1", "0"):
-                raise ValueError
-            return text in ("true", "1")
-        if type_ == "dateTime":
-            return parse_datetime(text)
-    except (ValueError, InvalidOperation) as error:
-        if isinstance(error, DecodeError):
-            raise
-        raise DecodeError(f"There is an error in XML document (line {line}): "
-                          f"'{text[:40]}' is not a valid {type_}.") from None
-    return text
-
-
-def parse_datetime(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value.replace(tzinfo=None) if value.tzinfo else value
-
-
-def encode_simple(value: Any, type_: str) -> str:
-    if type_ == "boolean":
-        return "true" if value else "false"
-    if type_ == "dateTime":
-        return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
-    if type_ == "decimal":
-        return format(Decimal(value), "f")
-    return str(value)
-
-
-def to_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
+    def _json_list(self, type_: str, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise DecodeError(f"{where} must be a list")
+        return [self.from_json(type_, item, f"{where}[{n}]") for n, item in enumerate(value)]
 
 
 def safe_parser() -> etree.XMLParser:

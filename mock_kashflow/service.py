@@ -11,9 +11,10 @@ from .exceptions import KashFlowError, SoapFault
 from .models import Backend
 from .responses import WRITES, KashFlowResponse, authenticate
 from .schema import kashflow_schema, wsdl_bytes
-from .soap import CONTENT_TYPES, build_fault, build_response, parse_request, soap_version
+from .soap import CONTENT_TYPES, build_fault, build_response, parse_request
 
 REAL_URL = b"https://securedwebapp.com/api/service.asmx"
+SOAP_PATH = "/api/service.asmx"
 
 blueprint = Blueprint("service", __name__)
 
@@ -22,7 +23,7 @@ def backend() -> Backend:
     return current_app.config["BACKEND"]
 
 
-@blueprint.get("/api/service.asmx")
+@blueprint.get(SOAP_PATH)
 def wsdl() -> Response:
     if not any(key.lower() == "wsdl" for key in request.args):
         operations = "".join(f"<li>{op}</li>" for op in kashflow_schema().operations)
@@ -34,7 +35,7 @@ def wsdl() -> Response:
     return Response(wsdl_bytes().replace(REAL_URL, own_url), content_type="text/xml")
 
 
-@blueprint.post("/api/service.asmx")
+@blueprint.post(SOAP_PATH)
 def soap() -> Response:
     content_type = request.headers.get("Content-Type", "")
     try:
@@ -92,8 +93,3 @@ def drop_connection() -> None:
     if isinstance(sock, socket.socket):
         sock.shutdown(socket.SHUT_RDWR)
 
-
-def too_large(_error: Exception) -> Response:
-    envelope_ns = soap_version(request.headers.get("Content-Type", ""))
-    return fault_response(SoapFault("Client", "Maximum request length exceeded.", envelope_ns,
-                                    http_status=413))

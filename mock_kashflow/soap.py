@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .exceptions import SoapFault
-from .schema import KF, XS, XSI, DecodeError, Record, Schema, safe_parser
+from .schema import KF, XS, XSI, Record, Schema, safe_parser
+from .values import DecodeError
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"

@@ -65,6 +65,19 @@ def load_config(docker_compose: str, **env: str) -> dict[str, Any]:
     return json.loads(as_json.stdout)
 
 
+def port_mappings(service: dict[str, Any]) -> list[tuple[str | None, int, int]]:
+    """(host IP, published, target) of each port; docker-compose 1 prints one with a host IP
+    as a string ("127.0.0.1:8080:8080/tcp"), newer ones as a mapping."""
+    mappings = []
+    for port in service["ports"]:
+        if isinstance(port, str):
+            host_ip, published, target = port.split("/")[0].rsplit(":", 2)
+            mappings.append((host_ip, int(published), int(target)))
+        else:
+            mappings.append((port.get("host_ip"), int(port["published"]), int(port["target"])))
+    return mappings
+
+
 @pytest.fixture(scope="module")
 def config(docker_compose: str) -> dict[str, Any]:
     return load_config(docker_compose, **SECRETS)
@@ -105,7 +118,7 @@ def test_commands_and_start_order(config: dict[str, Any]) -> None:
     for name in ("trytond", "worker", "cron"):
         assert services[name]["depends_on"]["init"] == {
             "condition": "service_completed_successfully"}
-    ports = {name: [(p["published"], p["target"]) for p in services[name]["ports"]]
+    ports = {name: [mapping[1:] for mapping in port_mappings(services[name])]
              for name in ("trytond", "mock")}
     assert ports == {"trytond": [(8000, 8000)], "mock": [(8080, 8080)]}
 

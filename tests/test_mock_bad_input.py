@@ -129,3 +129,21 @@ def test_wsdl_is_served_with_the_mocks_own_address(account):
         assert response.status_code == 200
         assert f'location="{account.url}"' in response.text
         assert "securedwebapp.com" not in response.text
+
+
+def test_an_unexpected_error_is_a_server_fault_not_a_page(monkeypatch):
+    """The safety net: a bug in the mock still answers in SOAP, as ASMX does."""
+    from mock_kashflow import create_app, service
+
+    def broken(*_args):
+        raise RuntimeError("a bug in the mock")
+
+    monkeypatch.setattr(service, "authenticate", broken)
+    response = create_app().test_client().post(
+        "/api/service.asmx", data=envelope("GetVATRates", ""),
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"KashFlow/GetVATRates"'})
+    assert response.status_code == 500
+    assert response.content_type == "text/xml; charset=utf-8"
+    assert b"<faultcode>soap:Server</faultcode>" in response.data
+    assert b"Server was unable to process request" in response.data
+    assert b"Traceback" not in response.data

@@ -129,8 +129,12 @@ def test_receipt_payment_marks_it_paid(account, ids):
     ("PayInvoice", "77", "There is no receipt with the number 77"),
     ("PayAccount", "5", "There is no bank account with the ID 5"),
     ("PayMethod", "99", "There is no payment method with the ID 99"),
-    ("PayAmount", "1.999", "The payment amount must be a non-zero amount with at most "
-                           "2 decimal places"),
+    ("PayAmount", "1.999", "The payment amount 1.999 has more than 2 decimal places"),
+    ("PayAmount", "0", "The payment amount must not be 0"),
+    ("PayAmount", "1000000000000", "The payment amount 1000000000000 is larger than KashFlow "
+                                   "accepts (999,999,999,999.99 either way)"),
+    ("PayDate", "1700-01-01T00:00:00", "The payment date 01/01/1700 is outside the dates "
+                                       "KashFlow accepts (01/01/1753 to 31/12/9999)"),
 ])
 def test_payment_rules(account, ids, field, value, detail):
     insert(account, "InsertReceipt", ids["supplier"], [line()])

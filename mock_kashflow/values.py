@@ -1,0 +1,138 @@
+"""XML Schema's simple types as .NET reads and writes them: from XML text, from the control
+API's JSON, and back. What System.Int32 or System.Decimal cannot hold cannot be read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+# .NET writes missing value types as these when minOccurs is 1.
+NULL_DATE = dt.datetime(1, 1, 1)
+DEFAULTS: dict[str, Any] = {
+    "int": 0, "integer": 0, "long": 0, "decimal": Decimal(0), "boolean": False,
+    "dateTime": NULL_DATE,
+}
+# What .NET's XmlConvert reads: no exponent, no NaN, ASCII digits only.
+INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+NET_NAMES = {"int": "an Int32", "long": "an Int64", "decimal": "a Decimal"}
+DECIMAL_MAX = Decimal("79228162514264337593543950335")  # System.Decimal.MaxValue
+DECIMAL_PLACES = 28  # System.Decimal's largest scale
+
+
+class DecodeError(ValueError):
+    """A value that the service cannot read, e.g. letters in an int."""
+
+
+def decode_simple(text: str, type_: str, line: int | None = None) -> Any:
+    text = text.strip() if type_ != "string" else text
+    try:
+        if type_ in ("int", "integer", "long"):
+            if not INTEGER_TEXT.fullmatch(text):
+                raise ValueError
+            return in_range(int(text), type_)
+        if type_ == "decimal":
+            if not DECIMAL_TEXT.fullmatch(text):
+                raise ValueError
+            return in_range(Decimal(text), type_)
+        if type_ == "boolean":
+            if text not in ("true", "false", "1", "0"):
+                raise ValueError
+            return text in ("true", "1")
+        if type_ == "dateTime":
+            return parse_datetime(text)
+    except DecodeError as error:
+        raise DecodeError(f"There is an error in XML document (line {line}): {error}") from None
+    except ValueError:
+        raise DecodeError(f"There is an error in XML document (line {line}): "
+                          f"'{text[:40]}' is not a valid {type_}.") from None
+    return text
+
+
+def in_range(number: int | Decimal, type_: str) -> int | Decimal:
+    """A number .NET can hold in type_, or the DecodeError its reader gives."""
+    low, high = RANGES.get(type_, (-DECIMAL_MAX, DECIMAL_MAX))
+    if type_ in NET_NAMES and not low <= number <= high:
+        raise DecodeError(f"Value was either too large or too small for {NET_NAMES[type_]}.")
+    if isinstance(number, Decimal) and decimal_places(number) > DECIMAL_PLACES:
+        raise DecodeError(f"'{format(number, 'f')[:40]}' has more than {DECIMAL_PLACES} "
+                          "decimal places.")
+    return number
+
+
+def decimal_places(number: Decimal) -> int:
+    """Places after the point, trailing zeros aside; exact, whatever the decimal context."""
+    _, digits, exponent = number.as_tuple()
+    places = -exponent if isinstance(exponent, int) else 0
+    for digit in reversed(digits):
+        if places <= 0 or digit:
+            break
+        places -= 1
+    return max(places, 0)
+
+
+def json_simple(value: Any, type_: str, where: str) -> Any:
+    """A JSON value as the Python value of a simple type, or a DecodeError naming where."""
+    try:
+        return _json_simple(value, type_)
+    except DecodeError as error:
+        raise DecodeError(f"{where}: {error}") from None
+    except (TypeError, ValueError):
+        raise DecodeError(f"{where} must be {JSON_KINDS.get(type_, 'a string')}, "
+                          f"not {json.dumps(value)[:40]}") from None
+
+
+JSON_KINDS = {"int": "a whole number", "integer": "a whole number", "long": "a whole number",
+              "decimal": "a number", "boolean": "true or false",
+              "dateTime": "a date and time such as 2026-11-01T00:00:00"}
+
+
+def _json_simple(value: Any, type_: str) -> Any:
+    """TypeError or ValueError for a value of the wrong kind, DecodeError for one out of range."""
+    if isinstance(value, bool) != (type_ == "boolean"):
+        raise TypeError
+    if type_ in ("int", "integer", "long"):
+        if not isinstance(value, int):
+            raise TypeError
+        return in_range(value, type_)
+    if type_ == "decimal":
+        if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value.strip()):
+            raise ValueError
+        amount = Decimal(str(value)) if isinstance(value, int | float | str) else None
+        if amount is None or not amount.is_finite():
+            raise ValueError
+        return in_range(amount, type_)
+    if not isinstance(value, str | bool):
+        raise TypeError
+    return parse_datetime(value) if type_ == "dateTime" else value
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=None) if value.tzinfo else value
+
+
+def encode_simple(value: Any, type_: str) -> str:
+    if type_ == "boolean":
+        return "true" if value else "false"
+    if type_ == "dateTime":
+        return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else str(value)
+    if type_ == "decimal":
+        return format(Decimal(value), "f")
+    return str(value)
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
