@@ -117,7 +117,7 @@ def check_lines(account: Account, kind: Kind, lines: list[Record | None]) -> lis
                                 'xsi:type="InvoiceLine"')
         if line["ChargeType"] and line["ChargeType"] not in nominal_ids:
             raise KashFlowError(f"{where}: there is no nominal code with the ID "
-                                f"{line['ChargeType']} (ChargeType is the nominal's id)")
+                                f"{line['ChargeType']}")
         if line["VatRate"] != -1 and line["VatRate"] not in rates:
             raise KashFlowError(f"{where}: {line['VatRate']}% is not one of this account's "
                                 "VAT rates (use -1 for exempt)")

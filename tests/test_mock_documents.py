@@ -71,7 +71,7 @@ def test_unknown_receipt_number_reads_as_an_empty_document(account):
 @pytest.mark.parametrize("lines,party,detail", [
     (lambda i: [], "supplier", "The receipt has no lines"),
     (lambda i: [line(charge_type=424242)], "supplier",
-     "Line 1: there is no nominal code with the ID 424242 (ChargeType is the nominal's id)"),
+     "Line 1: there is no nominal code with the ID 424242"),
     (lambda i: [line(vat_rate="17.5", vat="17.50")], "supplier",
      "Line 1: 17.5% is not one of this account's VAT rates (use -1 for exempt)"),
     (lambda i: [line(rate="10.005", vat="0", vat_rate="0")], "supplier",
