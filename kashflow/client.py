@@ -21,7 +21,7 @@ import zeep.wsdl
 from . import convert
 from .convert import Builder, Raw, items, plain
 from .errors import NotFoundError, UnclearOutcomeError, error_from_status
-from .failures import WIRE_ERRORS, no_status, translate
+from .failures import WIRE_ERRORS, no_status, shown, translate
 from .models import (
     Attachment,
     BankAccount,
@@ -98,7 +98,7 @@ class KashFlowClient:
         self._build = Builder(self._zeep)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(username={self.username!r}, url={self.url!r})"
+        return f"{type(self).__name__}(username={self.username!r}, url={shown(self.url)!r})"
 
     def close(self) -> None:
         if self._owns_session:

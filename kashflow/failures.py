@@ -8,6 +8,7 @@ connection, HTTP 5xx, a server fault) a write becomes an UnclearOutcomeError.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -188,12 +189,12 @@ def seconds(value: float) -> str:
     return f"{value:g} second" + ("" if value == 1 else "s")
 
 
+USER_PART = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
+
+
 def shown(url: str) -> str:
-    """url without a user part (a password may be written there)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    """url without a user part, "user:password@" (with or without a scheme)."""
+    return USER_PART.sub(r"\1", url)
 
 
 def redirect_target(location: str) -> str:

@@ -94,7 +94,7 @@ class KashFlowTransport(Transport):
              ) -> requests.Response:
         scheme = urlsplit(address).scheme.lower()
         if scheme not in ("http", "https"):
-            raise requests.exceptions.InvalidSchema(f"{scheme or 'no'} scheme, not http(s)")
+            raise requests.exceptions.InvalidSchema("not an http or https address")
         if self.logger.isEnabledFor(logging.DEBUG):
             self.logger.debug("HTTP Post to %s:\n%s", address, as_text(message))
         timeout = self.operation_timeout

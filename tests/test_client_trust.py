@@ -21,6 +21,7 @@ from kashflow.errors import (
     CertificateError,
     ConfigurationError,
     HostNotFoundError,
+    KashFlowError,
     RedirectError,
     TransientError,
     UnclearOutcomeError,
@@ -68,6 +69,23 @@ def address_of(url):
 
 def assert_no_secret(error):
     assert PASSWORD not in str(error) + repr(error) + repr(error.__dict__)
+
+
+@pytest.mark.parametrize("url", [
+    "http://someone:{password}@127.0.0.1:{port}/api/service.asmx",  # nothing listens there
+    "someone:{password}@127.0.0.1:{port}/api/service.asmx",  # no scheme
+])
+def test_a_password_written_in_the_url_is_never_repeated(sleeps, url):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = KashFlowClient("someone", "pw", timeout=5, max_retries=0,
+                            url=url.format(password=PASSWORD, port=port))
+    with pytest.raises(KashFlowError) as caught:
+        client.insert_receipt(a_receipt())
+    assert f"127.0.0.1:{port}" in str(caught.value)
+    assert_no_secret(caught.value)
+    assert PASSWORD not in repr(client)
 
 
 # Redirects -----------------------------------------------------------------------------
