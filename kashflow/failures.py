@@ -94,8 +94,7 @@ def translate(error: BaseException, operation: str, url: str, write: bool,
         if error.nothing_sent:
             return unreachable(f"no connection within {seconds(error.seconds)}",
                                timed_out=True)
-        return maybe_applied(f"KashFlow did not answer in time (within "
-                             f"{seconds(error.seconds)})", timed_out=True)
+        return maybe_applied("KashFlow did not answer in time", timed_out=True)
 
     if isinstance(error, Redirected):
         target = redirect_target(error.location)
