@@ -21,7 +21,7 @@ import zeep.wsdl
 from . import convert
 from .convert import Builder, Raw, items, plain
 from .errors import NotFoundError, UnclearOutcomeError, error_from_status
-from .failures import WIRE_ERRORS, no_status, shown, translate
+from .failures import WIRE_ERRORS, no_status, translate
 from .models import (
     Attachment,
     BankAccount,
@@ -38,7 +38,12 @@ from .models import (
     VatRate,
 )
 from .retry import RetryPolicy
-from .transport import DEFAULT_MAX_RESPONSE_BYTES, KashFlowTransport, install_redaction
+from .transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    KashFlowTransport,
+    install_redaction,
+    shown,
+)
 
 DEFAULT_URL = "https://securedwebapp.com/api/service.asmx"
 BINDING = "{KashFlow}KashFlowAPISoap"  # SOAP 1.1

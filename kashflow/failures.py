@@ -8,7 +8,6 @@ connection, HTTP 5xx, a server fault) a write becomes an UnclearOutcomeError.
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -32,7 +31,13 @@ from .errors import (
     UnreachableError,
     ValidationError,
 )
-from .transport import DeadlineExceeded, Redirected, ResponseTooLarge, UnexpectedHTTPStatus
+from .transport import (
+    DeadlineExceeded,
+    Redirected,
+    ResponseTooLarge,
+    UnexpectedHTTPStatus,
+    shown,
+)
 
 # Errors this module knows how to translate; anything else is a bug and propagates.
 WIRE_ERRORS = (requests.RequestException, zeep.exceptions.Error, ResponseTooLarge,
@@ -186,14 +191,6 @@ def is_client_fault(code: str | None) -> bool:
 
 def seconds(value: float) -> str:
     return f"{value:g} second" + ("" if value == 1 else "s")
-
-
-USER_PART = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
-
-
-def shown(url: str) -> str:
-    """url without a user part, "user:password@" (with or without a scheme)."""
-    return USER_PART.sub(r"\1", url)
 
 
 def redirect_target(location: str) -> str:

@@ -57,7 +57,7 @@ class DeadlineExceeded(Exception):
     """The call went on past its timeout and was cut."""
 
     def __init__(self, seconds: float, nothing_sent: bool) -> None:
-        super().__init__(f"no whole answer within {seconds:g} seconds")
+        super().__init__(f"no whole answer within {seconds:g} s")
         self.seconds = seconds
         self.nothing_sent = nothing_sent
 
@@ -96,7 +96,7 @@ class KashFlowTransport(Transport):
         if scheme not in ("http", "https"):
             raise requests.exceptions.InvalidSchema("not an http or https address")
         if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("HTTP Post to %s:\n%s", address, as_text(message))
+            self.logger.debug("HTTP Post to %s:\n%s", shown(address), as_text(message))
         timeout = self.operation_timeout
         with Call(timeout) as call:
             self._local.call = call
@@ -118,7 +118,7 @@ class KashFlowTransport(Transport):
             raise DeadlineExceeded(timeout, call.nothing_sent)
         call.answered = True
         if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("HTTP Response from %s (status: %d):\n%s", address,
+            self.logger.debug("HTTP Response from %s (status: %d):\n%s", shown(address),
                               response.status_code, as_text(response.content))
         check_status(response, address)
         return response
@@ -176,6 +176,14 @@ SECRET = re.compile(
     r"(<(?:[\w.-]+:)?(" + "|".join(SECRET_ELEMENTS) + r")(?:\s[^>]*)?>)"  # opening tag
     r"[^<]*"  # the secret (XML text, so it holds no "<")
     r"(</(?:[\w.-]+:)?\2\s*>)")
+
+
+USER_PART = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
+
+
+def shown(url: str) -> str:
+    """url without a user part, "user:password@" (with or without a scheme)."""
+    return USER_PART.sub(r"\1", url)
 
 
 def redact(text: str) -> str:

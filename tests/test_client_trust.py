@@ -4,6 +4,7 @@ error that says nothing was sent. Real HTTP and TLS on 127.0.0.1.
 """
 
 import datetime as dt
+import logging
 import socket
 import ssl
 import time
@@ -75,7 +76,8 @@ def assert_no_secret(error):
     "http://someone:{password}@127.0.0.1:{port}/api/service.asmx",  # nothing listens there
     "someone:{password}@127.0.0.1:{port}/api/service.asmx",  # no scheme
 ])
-def test_a_password_written_in_the_url_is_never_repeated(sleeps, url):
+def test_a_password_written_in_the_url_is_never_repeated(caplog, url):
+    caplog.set_level(logging.DEBUG)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -85,7 +87,7 @@ def test_a_password_written_in_the_url_is_never_repeated(sleeps, url):
         client.insert_receipt(a_receipt())
     assert f"127.0.0.1:{port}" in str(caught.value)
     assert_no_secret(caught.value)
-    assert PASSWORD not in repr(client)
+    assert PASSWORD not in repr(client) and PASSWORD not in caplog.text
 
 
 # Redirects -----------------------------------------------------------------------------
