@@ -5,6 +5,7 @@ error that says nothing was sent. Real HTTP and TLS on 127.0.0.1.
 
 import datetime as dt
 import logging
+import pickle
 import socket
 import ssl
 import time
@@ -71,6 +72,13 @@ def assert_no_secret(error):
     assert PASSWORD not in str(error) + repr(error) + repr(error.__dict__)
 
 
+def assert_survives_pickling(error):
+    # Queued jobs may pickle the error they failed with.
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and copy.__dict__ == error.__dict__
+    assert str(copy) == str(error)
+
+
 @pytest.mark.parametrize("url", [
     "http://someone:{password}@127.0.0.1:{port}/api/service.asmx",  # nothing listens there
     "someone:{password}@127.0.0.1:{port}/api/service.asmx",  # no scheme
@@ -112,6 +120,7 @@ def test_a_redirect_is_never_followed(servers, sleeps, status, kind):
     assert "nothing was applied" in str(error)
     assert_no_secret(error)
     assert sleeps == [] and elsewhere.connections == 0 and elsewhere.received == b""
+    assert_survives_pickling(error)
 
 
 def test_a_redirect_to_a_local_file_is_not_read(servers, sleeps, tmp_path):
@@ -160,6 +169,7 @@ def test_a_server_that_drips_its_answer_cannot_hold_a_call(
     error, took = timed(call, client, kind, demo.suppliers["BT01"].id)
     assert took < 2 + DEADLINE_MARGIN
     assert isinstance(error, TransientError) and error.timed_out
+    assert_survives_pickling(error)
     if kind == "write":  # sent: KashFlow may have it
         assert isinstance(error, UnclearOutcomeError)
         assert "did not answer in time" in str(error)
@@ -240,6 +250,8 @@ def test_a_certificate_the_client_does_not_trust(tls_server, kashflow_account, d
     error = caught.value
     assert isinstance(error, ConfigurationError) and not isinstance(error, TransientError)
     assert "certificate" in str(error) and "nothing was sent" in str(error)
+    assert error.host == "127.0.0.1"
+    assert_survives_pickling(error)
     assert sleeps == [] and server.received == b""
     assert kashflow_account.state()["receipts"] == []
 
@@ -305,6 +317,7 @@ def test_a_host_name_that_does_not_exist(resolver, sleeps, kind):
     assert "kashflow.invalid" in str(error) and "nothing was sent" in str(error)
     assert error.host == "kashflow.invalid"
     assert_no_secret(error)
+    assert_survives_pickling(error)
     assert sleeps == [] and resolver.asked == ["kashflow.invalid"]
 
 
