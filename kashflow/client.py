@@ -38,7 +38,12 @@ from .models import (
     VatRate,
 )
 from .retry import RetryPolicy
-from .transport import DEFAULT_MAX_RESPONSE_BYTES, KashFlowTransport, install_redaction
+from .transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    KashFlowTransport,
+    install_redaction,
+    shown,
+)
 
 DEFAULT_URL = "https://securedwebapp.com/api/service.asmx"
 BINDING = "{KashFlow}KashFlowAPISoap"  # SOAP 1.1
@@ -67,6 +72,15 @@ def wsdl_document() -> zeep.wsdl.Document:
 
 
 class KashFlowClient:
+    """KashFlow's API for one account.
+
+    timeout bounds each attempt of a call from the first byte to the last, however slowly
+    the server answers. max_retries is how many times a transient failure is tried again
+    (never a write that may have arrived); 0 makes one attempt only, for a person waiting
+    on a button: the caller's queue does the retries. The client follows no redirect and
+    speaks only http and https.
+    """
+
     def __init__(self, username: str, password: str, url: str = DEFAULT_URL,
                  timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5,
                  app_name: str = "dext-kashflow", session: requests.Session | None = None, *,
@@ -89,7 +103,7 @@ class KashFlowClient:
         self._build = Builder(self._zeep)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(username={self.username!r}, url={self.url!r})"
+        return f"{type(self).__name__}(username={self.username!r}, url={shown(self.url)!r})"
 
     def close(self) -> None:
         if self._owns_session:
@@ -109,13 +123,16 @@ class KashFlowClient:
         method = getattr(self._service, operation)
 
         def attempt() -> Raw:
-            self._transport.answered = False
+            self._transport.forget()
             try:
                 response = method(UserName=self.username, Password=self._password, **params)
             except WIRE_ERRORS as error:
-                raise translate(error, operation, self.url, write) from error
+                call = self._transport.last_call
+                nothing_sent = call is None or call.nothing_sent
+                raise translate(error, operation, self.url, write, nothing_sent) from error
             except Exception as error:
-                if not self._transport.answered:
+                call = self._transport.last_call
+                if call is None or not call.answered:
                     raise  # the request could not be built: a bug, and nothing was sent
                 # zeep failed on the answer in a way it does not report as its own error.
                 raise translate(error, operation, self.url, write) from error

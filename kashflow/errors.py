@@ -10,12 +10,20 @@ KashFlowError
 ├── ValidationError            KashFlow refused the request as it is
 ├── UnexpectedResponseError    the answer was not one KashFlow's API gives
 ├── ConfigurationError         the client cannot work as set up, e.g. a bad URL
-└── TransientError             worth trying again later
+│   ├── RedirectError          the server answered with a redirect; never followed
+│   ├── CertificateError       the server's TLS certificate was refused; nothing sent
+│   └── HostNotFoundError      the URL's host name does not exist; nothing sent
+└── TransientError             worth trying again later; timed_out when the deadline passed
     ├── RateLimitedError       HTTP 429; retry_after says when
+    ├── UnreachableError       no connection could be made; nothing sent
     └── UnclearOutcomeError    a write may or may not have been applied
 
 Business refusals come back as Status NO with a StatusDetail sentence;
 error_from_status() picks the class from that sentence and keeps it.
+
+str(error) is one technical sentence for the log: it may name KashFlow's operations and
+HTTP statuses, never a password, key or the user part of a URL. A caller that speaks to
+people picks its own words from the error's class and attributes, as documented on each.
 """
 
 from __future__ import annotations
@@ -75,16 +83,55 @@ class UnexpectedResponseError(KashFlowError):
 
 
 class ConfigurationError(KashFlowError):
-    pass
+    """The client cannot work as it is set up (the URL, or the server found there), and
+    trying again will not change that. Never retried. Nothing was applied: the request was
+    not sent, or (RedirectError) was answered by something that applies nothing."""
+
+
+class RedirectError(ConfigurationError):
+    """The server answered with a redirect (HTTP 3xx). The client follows none, so the
+    request went nowhere else and nothing was applied. Usually the URL is an old or wrong
+    address. `target` is where the redirect pointed: "host:port" for a web address,
+    otherwise the address itself (e.g. "file:///etc/hostname"); "" when it gave none.
+    `status_code` is the HTTP status."""
+
+    def __init__(self, message: str, *, operation: str = "", target: str = "",
+                 status_code: int = 0) -> None:
+        super().__init__(message, operation=operation)
+        self.target = target
+        self.status_code = status_code
+
+
+class CertificateError(ConfigurationError):
+    """The server's TLS certificate was not accepted (not trusted, expired, or for another
+    name), so the connection was not made and nothing was sent. `host` is the URL's host."""
+
+    def __init__(self, message: str, *, operation: str = "", host: str = "") -> None:
+        super().__init__(message, operation=operation)
+        self.host = host
+
+
+class HostNotFoundError(ConfigurationError):
+    """The URL's host name does not exist (the name service says so), so nothing was sent.
+    A name service that cannot answer for now is an UnreachableError instead. `host` is
+    the name."""
+
+    def __init__(self, message: str, *, operation: str = "", host: str = "") -> None:
+        super().__init__(message, operation=operation)
+        self.host = host
 
 
 class TransientError(KashFlowError):
-    """The call failed for a reason that may pass; the client already retried reads."""
+    """The call failed for a reason that may pass; the client already retried as many
+    times as it was allowed (`attempts` says how many were made; 1 with max_retries=0).
+    `timed_out` is True when no whole answer came within the client's timeout, which
+    bounds each attempt from start to end. `retry_after`: seconds the server asked for."""
 
     def __init__(self, message: str, *, operation: str = "", status_detail: str = "",
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, timed_out: bool = False) -> None:
         super().__init__(message, operation=operation, status_detail=status_detail)
         self.retry_after = retry_after  # seconds, when the server said
+        self.timed_out = timed_out
         self.attempts = 1  # set by the retry loop
 
     def __str__(self) -> str:
@@ -94,12 +141,19 @@ class TransientError(KashFlowError):
 
 
 class RateLimitedError(TransientError):
-    pass
+    """KashFlow said "too many requests" (HTTP 429) before doing anything."""
+
+
+class UnreachableError(TransientError):
+    """No connection to the server could be made (refused, no route, the connection or
+    TLS handshake timed out, the name service could not answer for now). Nothing was sent,
+    so a write may be sent again safely; the client retries it like a read."""
 
 
 class UnclearOutcomeError(TransientError):
-    """A write was sent and no clear answer came back. Never retried by the client:
-    look the document up in KashFlow (e.g. by its reference) before sending it again."""
+    """A write was sent and no clear answer came back (timed_out says whether because the
+    timeout passed). Never retried by the client: look the document up in KashFlow (e.g.
+    by its reference) before sending it again."""
 
 
 # StatusDetail -> error -------------------------------------------------------

@@ -1,4 +1,5 @@
-"""HTTP under zeep: a timeout on every call, a cap on answer sizes, no secrets in logs.
+"""HTTP under zeep: one deadline per call, no redirect followed, only http(s), a cap on
+answer sizes, no secrets in logs.
 
 The exceptions here are low level; kashflow.failures turns them into the
 client's errors, where it is known whether the call was a write.
@@ -11,11 +12,13 @@ import email.utils
 import logging
 import re
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from zeep.transports import Transport
 from zeep.utils import get_media_type
+
+from .deadline import Call, DeadlineAdapter
 
 LOGGER_NAME = "zeep.transports"  # zeep writes whole envelopes there at DEBUG
 DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
@@ -41,44 +44,83 @@ class UnexpectedHTTPStatus(Exception):
         self.retry_after = retry_after
 
 
+class Redirected(Exception):
+    """The server answered with a redirect, which is never followed."""
+
+    def __init__(self, status_code: int, location: str) -> None:
+        super().__init__(f"HTTP {status_code} to {location or 'nowhere'}")
+        self.status_code = status_code
+        self.location = location  # absolute, or "" when the server gave none
+
+
+class DeadlineExceeded(Exception):
+    """The call went on past its timeout and was cut."""
+
+    def __init__(self, seconds: float, nothing_sent: bool) -> None:
+        super().__init__(f"no whole answer within {seconds:g} s")
+        self.seconds = seconds
+        self.nothing_sent = nothing_sent
+
+
 class KashFlowTransport(Transport):
     def __init__(self, timeout: float, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
                  session: requests.Session | None = None) -> None:
         # No cache: the WSDL comes from the package, never over the network.
         super().__init__(cache=None, timeout=timeout, operation_timeout=timeout,
                          session=session)
+        # KashFlow is only ever on the web: take off the file:// adapter zeep mounts, and
+        # watch every connection so that the timeout bounds the whole call.
+        self.session.adapters.pop("file://", None)
+        self.session.mount("https://", DeadlineAdapter())
+        self.session.mount("http://", DeadlineAdapter())
         self.max_response_bytes = max_response_bytes
         self._local = threading.local()
 
     @property
-    def answered(self) -> bool:
-        """Whether this thread's last call got an answer (so zeep's failures after it are
-        about reading that answer, not about building the request)."""
-        return getattr(self._local, "answered", False)
+    def last_call(self) -> Call | None:
+        """This thread's last call since forget(): whether it was sent, answered."""
+        return getattr(self._local, "call", None)
 
-    @answered.setter
-    def answered(self, value: bool) -> None:
-        self._local.answered = value
+    def forget(self) -> None:
+        self._local.call = None
+
+    def get(self, address: str, params: object, headers: object) -> requests.Response:
+        raise requests.exceptions.InvalidSchema("the KashFlow client only posts SOAP requests")
+
+    def load(self, url: str) -> bytes:
+        raise requests.exceptions.InvalidSchema("the KashFlow client loads nothing remote")
 
     def post(self, address: str, message: bytes | str, headers: dict[str, str]
              ) -> requests.Response:
-        # zeep mounts a file:// adapter on the session; KashFlow is only ever on the web.
-        if urlsplit(address).scheme.lower() not in ("http", "https"):
-            raise requests.exceptions.InvalidSchema(f"{address!r} is not an http(s) address")
+        scheme = urlsplit(address).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise requests.exceptions.InvalidSchema("not an http or https address")
         if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("HTTP Post to %s:\n%s", address, as_text(message))
-        # stream=True so that an oversized body is refused before it is all in memory.
-        response = self.session.post(address, data=message, headers=headers,
-                                     timeout=self.operation_timeout, stream=True)
-        try:
-            response._content = self._read_body(response)
-        finally:
-            response.close()
-        self.answered = True
+            self.logger.debug("HTTP Post to %s:\n%s", shown(address), as_text(message))
+        timeout = self.operation_timeout
+        with Call(timeout) as call:
+            self._local.call = call
+            try:
+                # stream=True so that an oversized body is refused before it is all in
+                # memory; no redirect is followed (it would carry the password elsewhere).
+                response = self.session.post(address, data=message, headers=headers,
+                                             timeout=timeout, stream=True,
+                                             allow_redirects=False)
+                try:
+                    response._content = self._read_body(response)
+                finally:
+                    response.close()
+            except Exception as error:
+                if call.expired:
+                    raise DeadlineExceeded(timeout, call.nothing_sent) from error
+                raise
+        if call.expired:  # cut at the deadline: an answer without a length looks ended
+            raise DeadlineExceeded(timeout, call.nothing_sent)
+        call.answered = True
         if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("HTTP Response from %s (status: %d):\n%s", address,
+            self.logger.debug("HTTP Response from %s (status: %d):\n%s", shown(address),
                               response.status_code, as_text(response.content))
-        check_status(response)
+        check_status(response, address)
         return response
 
     def _read_body(self, response: requests.Response) -> bytes:
@@ -94,9 +136,12 @@ class KashFlowTransport(Transport):
         return bytes(body)
 
 
-def check_status(response: requests.Response) -> None:
+def check_status(response: requests.Response, address: str) -> None:
     """Let zeep read 200s and SOAP faults; anything else is an HTTP-level failure."""
     status = response.status_code
+    if 300 <= status < 400:
+        location = response.headers.get("Location", "").strip()
+        raise Redirected(status, urljoin(address, location) if location else "")
     media_type = get_media_type(response.headers.get("Content-Type", ""))
     if status == 200 or (status != 429 and media_type in XML_MEDIA_TYPES and response.content):
         return
@@ -131,6 +176,14 @@ SECRET = re.compile(
     r"(<(?:[\w.-]+:)?(" + "|".join(SECRET_ELEMENTS) + r")(?:\s[^>]*)?>)"  # opening tag
     r"[^<]*"  # the secret (XML text, so it holds no "<")
     r"(</(?:[\w.-]+:)?\2\s*>)")
+
+
+USER_PART = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*@")
+
+
+def shown(url: str) -> str:
+    """url without a user part, "user:password@" (with or without a scheme)."""
+    return USER_PART.sub(r"\1", url)
 
 
 def redact(text: str) -> str:

@@ -5,14 +5,13 @@ by a list that records the waits, so backoff costs no time.
 """
 
 import datetime as dt
-import http.server
 import logging
 import socket
-import threading
 import time
 from decimal import Decimal as D
 
 import pytest
+from netkit import serve_fixed_answer
 
 from kashflow import KashFlowClient
 from kashflow.errors import (
@@ -21,6 +20,7 @@ from kashflow.errors import (
     TransientError,
     UnclearOutcomeError,
     UnexpectedResponseError,
+    UnreachableError,
 )
 from kashflow.models import Document, DocumentLine
 from kashflow.retry import RetryPolicy
@@ -126,12 +126,24 @@ def test_an_insert_that_times_out_is_unclear(make_client, inject_fault, receipt,
 def test_a_write_that_cannot_connect_is_retried_then_reported(receipt, sleeps):
     client = KashFlowClient("someone", "pw", url=closed_port_url(), timeout=2,
                             max_retries=2, backoff=0.1, sleep=sleeps.append)
-    with pytest.raises(TransientError) as caught:
+    with pytest.raises(UnreachableError) as caught:
         client.insert_receipt(receipt)
     assert not isinstance(caught.value, UnclearOutcomeError)  # it never left
     assert caught.value.attempts == 3 and len(sleeps) == 2
     assert "Could not connect to KashFlow" in str(caught.value)
+    assert "nothing was sent" in str(caught.value)
     assert "gave up after 3 attempts" in str(caught.value)
+
+
+def test_one_attempt_for_a_person_waiting(make_client, inject_fault, sleeps):
+    # max_retries=0: the first failure is reported at once; the caller's queue retries.
+    inject_fault("GetSuppliers", "delay", delay_ms=1500)
+    started = time.monotonic()
+    with pytest.raises(TransientError) as caught:
+        make_client(timeout=0.5, max_retries=0).get_suppliers()
+    assert time.monotonic() - started < 1.4
+    assert caught.value.timed_out and caught.value.attempts == 1 and sleeps == []
+    assert "gave up after" not in str(caught.value)
 
 
 def test_a_delete_that_fails_with_http_500_is_unclear(make_client, inject_fault, demo,
@@ -217,28 +229,6 @@ def test_an_oversized_answer_to_a_read_is_refused(make_client, sleeps):
     assert sleeps == []
 
 
-class FixedAnswer(http.server.BaseHTTPRequestHandler):
-    """Gives every POST the same answer: (status, headers, body chunks)."""
-
-    answer: tuple[int, dict[str, str], list[bytes]]
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        status, headers, chunks = self.answer
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        try:
-            for chunk in chunks:
-                self.wfile.write(chunk)
-        except ConnectionError:
-            pass  # the client stopped reading, as it should past its size limit
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def answer_with(sleeps):
     """answer_with(status, headers, chunks, **client options): a client whose server
@@ -246,10 +236,7 @@ def answer_with(sleeps):
     servers = []
 
     def make(status, headers, chunks, **options):
-        handler = type("Handler", (FixedAnswer,), {"answer": (status, headers, chunks)})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        server = serve_fixed_answer(status, headers, chunks)
         servers.append(server)
         return KashFlowClient("someone", "pw", timeout=5, sleep=sleeps.append,
                               url=f"http://127.0.0.1:{server.server_port}/api", **options)

@@ -182,14 +182,19 @@ class Connection(ModelSQL, ModelView):
 
     # Talking to KashFlow ----------------------------------------------
 
-    def client(self):
-        "A KashFlow client with the stored credentials"
+    def client(self, interactive=False):
+        """A KashFlow client with the stored credentials
+
+        interactive: for a person waiting on a button, one attempt only (no
+        retries by the client); the queue does the retrying.
+        """
         with without_check_access():
             record = self.__class__(self.id)
             username, password = record.username, record.password
+        one_attempt = {'max_retries': 0} if interactive else {}
         return KashFlowClient(
             username or '', password or '', url=self.url, timeout=timeout(),
-            app_name=APP_NAME)
+            app_name=APP_NAME, **one_attempt)
 
     def check_connected(self):
         if self.state == 'expired':

@@ -151,8 +151,9 @@ def handshake(url, username, password, key):
     fix. AutoAuth's refusal is reported with the call that follows it: when
     KashFlow then refuses our address, the address is what the user sees.
     """
+    # One attempt: a person is waiting on the button.
     with KashFlowClient(
-            username, password, url=url, timeout=timeout(), max_retries=1,
+            username, password, url=url, timeout=timeout(), max_retries=0,
             app_name=APP_NAME) as client:
         return _handshake(client, url, key)
 
