@@ -113,8 +113,7 @@ def translate(error: BaseException, operation: str, url: str, write: bool,
     if isinstance(error, UnexpectedHTTPStatus):
         status = error.status_code
         if status == 429:
-            # "1 seconds" stays until the module's scenario that quotes it changes with it.
-            wait = (f" in {error.retry_after:g} seconds" if error.retry_after is not None
+            wait = (f" in {seconds(error.retry_after)}" if error.retry_after is not None
                     else "")
             return RateLimitedError(
                 f"KashFlow asked us to slow down (HTTP 429) on {operation}; try again{wait}.",

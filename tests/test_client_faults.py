@@ -188,7 +188,7 @@ def test_a_long_rate_limit_is_reported_with_its_wait(make_client, inject_fault, 
     with pytest.raises(RateLimitedError) as caught:
         make_client(max_retries=1).get_vat_rates()
     assert caught.value.retry_after == 1.0
-    assert "slow down" in str(caught.value) and "1 seconds" in str(caught.value)
+    assert "slow down" in str(caught.value) and "in 1 second." in str(caught.value)
     assert len(sleeps) == 1
 
 

@@ -40,29 +40,30 @@ class Stop(Exception):
     "This run cannot go further; the publication says why"
 
 
-def publish(invoice, known=None):
+def publish(invoice, known=None, interactive=False):
     """Publish invoice unless it is published; the outcome is on its publication.
 
     It runs in a transaction of its own, committed after each step, so that
     what KashFlow was sent is on record before the call and what it answered
     right after, whatever happens to the caller's transaction. known keeps
-    the partners' documents in KashFlow across a batch.
+    the partners' documents in KashFlow across a batch. interactive: a
+    person is waiting, so each call is tried once (the cron retries).
     """
-    return _run(invoice, known, files_only=False)
+    return _run(invoice, known, interactive, files_only=False)
 
 
 def resend_files(invoice):
     """Send again the files of a published document that KashFlow did not
     confirm (the publisher checked that they are missing there)."""
-    return _run(invoice, None, files_only=True)
+    return _run(invoice, None, True, files_only=True)
 
 
-def _run(invoice, known, files_only):
+def _run(invoice, known, interactive, files_only):
     with Transaction().new_transaction() as transaction, \
             without_check_access():
         Invoice = Pool().get('account.invoice')
         run = Run(Invoice(invoice.id), transaction, known or KnownDocuments())
-        run.start(files_only=files_only)
+        run.start(interactive=interactive, files_only=files_only)
         return run.publication.state
 
 
@@ -103,7 +104,7 @@ class Run:
         self.prepared = None
         self.client = None
 
-    def start(self, files_only=False):
+    def start(self, interactive=False, files_only=False):
         publication, invoice = self.publication, self.invoice
         if (publication.state == 'published') != files_only:
             return
@@ -115,7 +116,7 @@ class Run:
             self.connection = company_connection(invoice.company)
             if not files_only:
                 self.prepare()
-            with self.connection.client() as client:
+            with self.connection.client(interactive=interactive) as client:
                 self.client = client
                 if files_only:
                     self.attachments(invoice_files(invoice), resend=True)
