@@ -92,6 +92,9 @@ class Cluster:
     def create(self, supervisor: Supervisor, log: Path) -> None:
         """initdb, once: the role tryton (owner of everything) with a password of its own."""
         if (self.data / "PG_VERSION").exists():
+            if not self.password_file.exists():
+                raise Failed(f"The PostgreSQL cluster in {self.folder} has lost its password "
+                             f"file: remove {self.folder} to start over.")
             return
         say(f"Creating the PostgreSQL cluster in {self.folder}")
         shutil.rmtree(self.folder, ignore_errors=True)  # what an interrupted initdb left

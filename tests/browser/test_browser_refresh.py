@@ -27,7 +27,7 @@ def test_refresh_integration_data_brings_a_new_supplier(admin: Sao, connected: d
     open_connection(admin, product)
     admin.open_page("Refresh")
     admin.click_button(REFRESH)
-    admin.wait_for_value("refresh_state", "Done")
+    admin.wait_for_value("refresh_state", "Done", reload=True)  # the queue worker's
     admin.wait(lambda: f"KashFlow Supplier: {suppliers} (1 new, 0 changed, 0 deactivated)"
                in admin.value("refresh_summary"),
                lambda: f"the summary to count {suppliers} suppliers, 1 new "
