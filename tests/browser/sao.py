@@ -539,17 +539,24 @@ class Sao(Page):
     def wait_for_value(self, name_or_label: str, expected: str | bool,
                        reload: bool = False) -> None:
         """reload: the value is written in the background (by the queue worker), so the
-        record is reloaded while waiting, as a person does."""
-        wait = self.wait_reloading if reload else self.wait
-        wait(lambda: self.value(name_or_label) == expected,
-             lambda: f"{name_or_label!r} to show {expected!r} "
-                     f"(it shows {self.value(name_or_label)!r})")
+        record is reloaded while waiting, as a person does (name_or_label is then the field's
+        name: the field may be hidden until the value comes)."""
+        if reload:
+            def shown() -> str | bool | None:
+                return self.value(name_or_label) if self.has_field(name_or_label) else None
+            self.wait_reloading(lambda: shown() == expected,
+                                lambda: f"{name_or_label!r} to show {expected!r} "
+                                        f"(it shows {shown()!r})")
+            return
+        self.wait(lambda: self.value(name_or_label) == expected,
+                  lambda: f"{name_or_label!r} to show {expected!r} "
+                          f"(it shows {self.value(name_or_label)!r})")
 
     def wait_reloading(self, condition: Callable[[], T], what: str | Callable[[], str],
-                       timeout: float | None = None) -> T:
+                       timeout: float = 60.0) -> T:
         """Like wait, for what the queue worker writes in the background: the record in
         front is reloaded (the toolbar's Reload/Undo) every second or two until condition()
-        holds."""
+        holds. A longer timeout: the worker may be busy."""
         reloaded = [time.monotonic()]
 
         def reloading() -> T:

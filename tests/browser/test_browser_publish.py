@@ -101,8 +101,9 @@ def test_a_failure_shows_its_reason_then_retry_publishes_once(
     # The answer was lost after InsertReceipt was sent: Outcome Unknown, which the form shows
     # as still "Publishing" with the failure's message and hint (the failure's own name is
     # not on the form).
-    message = admin.wait_reloading(lambda: admin.value("kashflow_message"),
-                                   "the KashFlow message")
+    message = admin.wait_reloading(
+        lambda: admin.has_field("kashflow_message") and admin.value("kashflow_message"),
+        "the KashFlow message")
     assert "InsertReceipt" in message, message
     assert admin.value("kashflow_state") in ("Failed", "Publishing")
     assert "Retry" in admin.value("kashflow_hint")
