@@ -100,6 +100,14 @@ def test_run_starts_the_product_and_sigint_stops_it(product: Product) -> None:
     for log in ("trytond.log", "trytond-worker.log", "trytond-cron.log", "postgresql.log",
                 "mock-kashflow.log"):
         assert (product.var / "log" / log).stat().st_size > 0, log
+    # The scheduler ran the module's jobs (at its start: they had never run) without an error.
+    cron_log = product.var / "log" / "trytond-cron.log"
+    deadline = time.monotonic() + 90
+    for job in ("kashflow.connection|refresh_all", "account.invoice|kashflow_retry_due"):
+        while f"{job}> in " not in cron_log.read_text():
+            assert time.monotonic() < deadline, f"{job} not run:\n{cron_log.read_text()}"
+            time.sleep(1)
+        assert f"{job}> failed" not in cron_log.read_text()
 
     # Ctrl-C: everything it started stops, nothing is left behind.
     product.process.send_signal(signal.SIGINT)
