@@ -2,62 +2,47 @@
 
 Run through `bash scripts/run [--reset]`, which makes the virtual environment first.
 
-- Tryton 8.0 (trytond) on SQLite, database "demo" with dext_kashflow activated and demo data
-  (demo/create_demo.py), serving the web client sao (scripts/sao) on http://127.0.0.1:8000/;
+- a private PostgreSQL (scripts/product_postgresql.py says why not SQLite) on 127.0.0.1:8432,
+  with the database "demo": dext_kashflow activated and demo data (demo/create_demo.py);
+- Tryton 8.0 (trytond) serving the web client sao (scripts/sao) on http://127.0.0.1:8000/,
+  its queue worker (trytond-worker: what is published or refreshed in the background) and its
+  scheduler (trytond-cron: the retries of failed publications, the lists' refresh);
 - the mock KashFlow server (python -m mock_kashflow) on http://127.0.0.1:8080/.
 
 What exists is kept: the second start only starts the servers (and updates the database when
 the module changed). `--reset` throws the demo database and the mock's state away first.
-Ctrl-C (SIGINT), SIGTERM or SIGHUP stop every process this started.
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stop every process this started. Each has its log in
+var/log/.
 
 Environment: DEXT_VAR (state folder, default var/), TRYTON_HOST, TRYTON_PORT (8000),
-MOCK_HOST, MOCK_PORT (8080), DEXT_DATABASE (demo), SAO_ROOT (default $DEXT_VAR/sao).
+MOCK_HOST, MOCK_PORT (8080), POSTGRES_PORT (8432), DEXT_DATABASE (demo), SAO_ROOT (default
+$DEXT_VAR/sao).
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+
+from product_postgresql import Cluster, install
+from supervisor import Failed, Stopped, Supervisor, say, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtual environment's bin folder
 MODULE_DIR = REPO / "addons" / "dext_kashflow"
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-try:  # Linux: a child gets SIGTERM if this process dies without cleaning up (kill -9).
-    _prctl: Callable[..., int] | None = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    _prctl = None
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class Stopped(Exception):
-    """A stop signal arrived."""
-
-
-class Failed(Exception):
-    """A step failed; the message says which and where its log is."""
+WORKER_PROCESSES = 2  # a slow KashFlow call in one does not hold up the other
 
 
 @dataclass
@@ -68,6 +53,7 @@ class Settings:
     tryton_port: int
     mock_host: str
     mock_port: int
+    postgres_port: int
     sao_root: Path
 
     @classmethod
@@ -80,16 +66,14 @@ class Settings:
             tryton_port=int(os.environ.get("TRYTON_PORT", "8000")),
             mock_host=os.environ.get("MOCK_HOST", "127.0.0.1"),
             mock_port=int(os.environ.get("MOCK_PORT", "8080")),
+            postgres_port=int(os.environ.get("POSTGRES_PORT", "8432")),
             sao_root=Path(os.environ.get("SAO_ROOT") or var / "sao").resolve(),
         )
 
     @property
     def db_dir(self) -> Path:
+        """trytond's file store (attachments)."""
         return self.var / "db"
-
-    @property
-    def db_file(self) -> Path:
-        return self.db_dir / f"{self.database}.sqlite"
 
     @property
     def db_ready(self) -> Path:
@@ -119,88 +103,6 @@ class Settings:
     @property
     def mock_url(self) -> str:
         return f"http://{self.mock_host}:{self.mock_port}"
-
-
-class Supervisor:
-    """Starts child processes in their own process groups and stops them all on a signal."""
-
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.signal: int | None = None
-
-    def install_handlers(self) -> None:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, self._on_signal)
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.signal = signum
-
-    def check(self) -> None:
-        if self.signal is not None:
-            raise Stopped()
-
-    def sleep(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.check()
-            time.sleep(min(0.1, max(0.0, end - time.monotonic())))
-        self.check()
-
-    def start(self, name: str, cmd: list[str], log: Path, env: dict[str, str] | None = None,
-              cwd: Path = REPO) -> subprocess.Popen[bytes]:
-        self.check()
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "ab") as out:
-            process = subprocess.Popen(
-                cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_die_with_parent)
-        self.children.append((name, process))
-        return process
-
-    def run(self, name: str, cmd: list[str], log: Path, env: dict[str, str] | None = None) -> None:
-        """Run a set-up step to its end; a stop signal ends it."""
-        process = self.start(name, cmd, log, env)
-        while process.poll() is None:
-            self.sleep(0.2)
-        self.children.remove((name, process))
-        if process.returncode != 0:
-            raise Failed(f"{name} failed (exit {process.returncode}); "
-                         f"its log, {log}, ends with:\n{tail(log)}")
-
-    def stop_all(self, timeout: float = 10.0) -> None:
-        """SIGTERM to every child's process group, then SIGKILL to what is left."""
-        for _name, process in reversed(self.children):
-            _kill_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for _name, process in reversed(self.children):
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for _name, process in self.children:
-            _kill_group(process, signal.SIGKILL)  # the leader's leftovers too
-            process.wait()
-        self.children.clear()
-
-
-def _kill_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    try:
-        os.killpg(process.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    try:
-        text = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join("    " + line for line in text[-lines:])
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
 
 
 def port_free(host: str, port: int) -> bool:
@@ -248,14 +150,20 @@ def load_logins(settings: Settings) -> dict[str, str]:
     return logins
 
 
-def write_config(settings: Settings) -> None:
+def write_config(settings: Settings, cluster: Cluster) -> None:
     settings.db_dir.mkdir(parents=True, exist_ok=True)
+    settings.config_file.touch(mode=0o600)  # the database password is in it
+    settings.config_file.chmod(0o600)
     settings.config_file.write_text(
         "# Made by scripts/run at every start: edits are lost.\n"
         "[database]\n"
-        "uri = sqlite://\n"
+        f"uri = {cluster.uri}\n"
         f"path = {settings.db_dir}\n"
         "language = en\n"
+        "\n[queue]\n"
+        "# Background work (publishing, refreshing the lists) is queued for trytond-worker\n"
+        "# rather than run at the end of the request that asked for it.\n"
+        "worker = True\n"
         "\n[web]\n"
         f"listen = {settings.tryton_host}:{settings.tryton_port}\n"
         f"root = {settings.sao_root}\n"
@@ -264,17 +172,16 @@ def write_config(settings: Settings) -> None:
         f"url = {settings.mock_url}/api/service.asmx\n")
 
 
-def remove_database(settings: Settings) -> None:
-    """The SQLite file with its journal files, the ready mark and the attachments."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{settings.db_file}{suffix}").unlink(missing_ok=True)
+def remove_database(settings: Settings, cluster: Cluster) -> None:
+    """The database, the ready mark and the attachments."""
     settings.db_ready.unlink(missing_ok=True)
+    cluster.drop_database(settings.database)
     shutil.rmtree(settings.db_dir / settings.database, ignore_errors=True)
 
 
-def reset(settings: Settings) -> None:
+def reset(settings: Settings, cluster: Cluster) -> None:
     say("Reset: removing the demo database and the mock KashFlow's state")
-    remove_database(settings)
+    remove_database(settings, cluster)
     settings.mock_state.unlink(missing_ok=True)
 
 
@@ -286,22 +193,25 @@ def tryton_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def prepare_database(settings: Settings, supervisor: Supervisor,
+def prepare_database(settings: Settings, cluster: Cluster, supervisor: Supervisor,
                      logins: dict[str, str]) -> None:
     log = settings.logs / "setup.log"
     env = tryton_env(settings)
     admin = [str(BIN / "trytond-admin"), "-c", str(settings.config_file),
              "-d", settings.database]
     current = module_hash()
-    if settings.db_file.exists() and not settings.db_ready.exists():
-        say(f"The database {settings.db_file} is incomplete (an earlier set-up stopped): "
+    exists = cluster.has_database(settings.database)
+    if exists and not settings.db_ready.exists():
+        say(f"The database '{settings.database}' is incomplete (an earlier set-up stopped): "
             "making it again")
-        remove_database(settings)
-    if not settings.db_file.exists():
+        remove_database(settings, cluster)
+        exists = False
+    if not exists:
         started = time.monotonic()
         say(f"Creating the database '{settings.database}' with dext_kashflow "
-            "(about a minute, once)")
-        settings.db_file.touch()  # trytond-admin only initialises an existing SQLite file
+            "(a minute or two, once)")
+        settings.db_ready.unlink(missing_ok=True)
+        cluster.create_database(settings.database)
         passfile = settings.db_dir / ".admin-password"
         passfile.touch(mode=0o600)
         passfile.write_text(logins["admin"] + "\n")
@@ -333,17 +243,12 @@ def install_sao(settings: Settings, supervisor: Supervisor) -> None:
                                    str(settings.sao_root)], settings.logs / "setup.log")
 
 
-def wait_until(supervisor: Supervisor, what: str, ready: Callable[[], bool],
-               process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if process.poll() is not None:
-            raise Failed(f"{what} stopped (exit {process.returncode}); "
-                         f"its log, {log}, ends with:\n{tail(log)}")
-        if time.monotonic() > deadline:
-            raise Failed(f"{what} did not answer in {timeout:.0f} s; "
-                         f"its log, {log}, ends with:\n{tail(log)}")
-        supervisor.sleep(0.2)
+def start_postgresql(settings: Settings, supervisor: Supervisor) -> Cluster:
+    log = settings.logs / "postgresql.log"
+    cluster = Cluster.for_state(settings.var, settings.postgres_port, install(supervisor, log))
+    cluster.create(supervisor, log)
+    cluster.start(supervisor, log)
+    return cluster
 
 
 def mock_credentials(log: Path) -> dict[str, str]:
@@ -356,33 +261,45 @@ def mock_credentials(log: Path) -> dict[str, str]:
     return found
 
 
-def start_mock(settings: Settings, supervisor: Supervisor) -> tuple[
-        subprocess.Popen[bytes], dict[str, str]]:
+def start_mock(settings: Settings, supervisor: Supervisor) -> dict[str, str]:
     log = settings.logs / "mock-kashflow.log"
     log.unlink(missing_ok=True)
-    process = supervisor.start("mock KashFlow", [
+    process = supervisor.start("The mock KashFlow", [
         str(BIN / "python"), "-u", "-m", "mock_kashflow", "--host", settings.mock_host,
-        "--port", str(settings.mock_port), "--state", str(settings.mock_state)], log)
+        "--port", str(settings.mock_port), "--state", str(settings.mock_state)], log,
+        cwd=REPO)
     wait_until(supervisor, "The mock KashFlow",
                lambda: http_ok(f"{settings.mock_url}/api/service.asmx?WSDL"), process, log)
-    return process, mock_credentials(log)
+    return mock_credentials(log)
 
 
-def start_tryton(settings: Settings, supervisor: Supervisor) -> subprocess.Popen[bytes]:
+def start_tryton(settings: Settings, supervisor: Supervisor) -> None:
+    """The server, then its queue worker and its scheduler (as docker-compose.yml does).
+
+    -vv: INFO to the logs (requests, tasks and scheduled jobs included).
+    """
+    env = tryton_env(settings)
+    config = ["-c", str(settings.config_file), "-d", settings.database, "-vv"]
     log = settings.logs / "trytond.log"
     # -d loads the database at start: without it, logins fail until a restart (8.x).
-    process = supervisor.start("trytond", [
-        str(BIN / "trytond"), "-c", str(settings.config_file), "-d", settings.database,
-        "-vv"], log, env=tryton_env(settings))  # -vv: INFO (requests included) to the log
+    process = supervisor.start("Tryton", [str(BIN / "trytond"), *config], log, env=env,
+                               cwd=REPO)
     wait_until(supervisor, "Tryton", lambda: http_ok(settings.tryton_url), process, log,
                timeout=120.0)
-    return process
+    supervisor.start("Tryton's queue worker", [
+        str(BIN / "trytond-worker"), *config, "-n", str(WORKER_PROCESSES)],
+        settings.logs / "trytond-worker.log", env=env, cwd=REPO)
+    # trytond-cron looks for due jobs at the start of every minute.
+    supervisor.start("Tryton's scheduler", [str(BIN / "trytond-cron"), *config, "-n", "1"],
+                     settings.logs / "trytond-cron.log", env=env, cwd=REPO)
 
 
-def summary(settings: Settings, logins: dict[str, str], mock: dict[str, str]) -> str:
+def summary(settings: Settings, cluster: Cluster, logins: dict[str, str],
+            mock: dict[str, str]) -> str:
     def rel(path: Path) -> str:
         return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
+    logs = rel(settings.logs)
     return "\n".join([
         "",
         "dext-kashflow is running. Ctrl-C stops everything.",
@@ -390,17 +307,33 @@ def summary(settings: Settings, logins: dict[str, str], mock: dict[str, str]) ->
         f"  ERP web client (Tryton)  {settings.tryton_url}   database: {settings.database}",
         f"    administrator          login: admin   password: {logins['admin']}",
         f"    plain user             login: user    password: {logins['user']}",
+        "    in the background      queue worker and scheduler (retries, lists' refresh)",
         f"  Mock KashFlow            {settings.mock_url}/  (log in: API Settings, Purchases, "
         "Sales)",
         f"    SOAP API               {settings.mock_url}/api/service.asmx  (WSDL: ?WSDL)",
         f"    username               {mock.get('Username', '?')}",
         f"    password               {mock.get('Password', '?')}",
         f"    AutoAuth key           {mock.get('AutoAuth key', '?')}",
-        f"  Logs                     {rel(settings.logs)}/",
+        f"  PostgreSQL               127.0.0.1:{settings.postgres_port}   cluster: "
+        f"{cluster.folder}",
+        f"  Logs                     {logs}/  (trytond, trytond-worker, trytond-cron, "
+        "mock-kashflow, postgresql, setup)",
         f"  State                    {rel(settings.var)}/  (bash scripts/run --reset starts "
         "over)",
         "",
     ])
+
+
+def check_settings(settings: Settings) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", settings.database):
+        raise Failed(f"DEXT_DATABASE={settings.database!r}: use letters, digits and _ only")
+    for name, host, port, variable in [
+            ("Tryton", settings.tryton_host, settings.tryton_port, "TRYTON_PORT"),
+            ("the mock KashFlow", settings.mock_host, settings.mock_port, "MOCK_PORT"),
+            ("PostgreSQL", "127.0.0.1", settings.postgres_port, "POSTGRES_PORT")]:
+        if not port_free(host, port):
+            raise Failed(f"Port {port} on {host} is in use: another copy running? "
+                         f"Stop it, or choose another port for {name} with {variable}=...")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -414,30 +347,21 @@ def main(argv: list[str] | None = None) -> int:
     supervisor = Supervisor()
     supervisor.install_handlers()
     try:
-        for name, host, port, variable in [
-                ("Tryton", settings.tryton_host, settings.tryton_port, "TRYTON_PORT"),
-                ("the mock KashFlow", settings.mock_host, settings.mock_port, "MOCK_PORT")]:
-            if not port_free(host, port):
-                raise Failed(f"Port {port} on {host} is in use: another copy running? "
-                             f"Stop it, or choose another port for {name} with {variable}=...")
+        check_settings(settings)
         settings.var.mkdir(parents=True, exist_ok=True)
-        if args.reset:
-            reset(settings)
         logins = load_logins(settings)
-        write_config(settings)
         install_sao(settings, supervisor)
-        prepare_database(settings, supervisor, logins)
-        say("Starting the mock KashFlow and Tryton")
-        _, mock = start_mock(settings, supervisor)
-        tryton_process = start_tryton(settings, supervisor)
-        say(summary(settings, logins, mock))
+        cluster = start_postgresql(settings, supervisor)
+        write_config(settings, cluster)
+        if args.reset:
+            reset(settings, cluster)
+        prepare_database(settings, cluster, supervisor, logins)
+        say("Starting the mock KashFlow and Tryton with its queue worker and scheduler")
+        mock = start_mock(settings, supervisor)
+        start_tryton(settings, supervisor)
+        say(summary(settings, cluster, logins, mock))
         while True:
-            for name, process in list(supervisor.children):
-                if process.poll() is not None:
-                    log = settings.logs / ("trytond.log" if process is tryton_process
-                                           else "mock-kashflow.log")
-                    raise Failed(f"{name} stopped by itself (exit {process.returncode}); "
-                                 f"its log, {log}, ends with:\n{tail(log)}")
+            supervisor.watch()
             supervisor.sleep(0.5)
     except Stopped:
         say("\nStopping...")

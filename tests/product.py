@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -111,12 +112,13 @@ class Product:
     """A running `bash scripts/run` and what it printed."""
 
     def __init__(self, process: subprocess.Popen[bytes], output: Path, var: Path,
-                 tryton_port: int, mock_port: int) -> None:
+                 tryton_port: int, mock_port: int, postgres_port: int) -> None:
         self.process = process
         self.output = output
         self.var = var
         self.tryton = f"http://127.0.0.1:{tryton_port}"
         self.mock = f"http://127.0.0.1:{mock_port}"
+        self.postgres_port = postgres_port
 
     def text(self) -> str:
         return self.output.read_text(errors="replace")
@@ -132,6 +134,20 @@ class Product:
             assert self.process.poll() is None, f"scripts/run ended:\n{self.text()}"
             assert time.monotonic() < deadline, f"not running after {STARTUP_TIMEOUT} s"
             time.sleep(0.5)
+
+    def postgres_cluster(self) -> str | None:
+        """The private PostgreSQL's folder, as printed (outside var/ when run as root)."""
+        match = re.search(r"^\s+PostgreSQL\s+\S+\s+cluster: (.+)$", self.text(), re.MULTILINE)
+        return match.group(1).strip() if match else None
+
+    def started_processes(self) -> list[tuple[int, str]]:
+        """What this run started and is still alive: the processes whose command line names
+        its state folder or its PostgreSQL cluster."""
+        found = processes_mentioning(str(self.var))
+        cluster = self.postgres_cluster()
+        if cluster:
+            found += processes_mentioning(cluster)
+        return found
 
     @property
     def running(self) -> bool:
@@ -156,6 +172,48 @@ class Product:
         response.raise_for_status()
         return response.json()
 
+    def connection(self) -> dict[str, Any]:
+        """The demo company's KashFlow connection, connected to the mock's demo account (by
+        the Connect wizard over JSON-RPC, as the administrator, when no earlier test did it),
+        its lists refreshed and its mappings suggested."""
+        admin = self.session("admin")
+        fields = ["state", "refresh_state", "refresh_summary", "last_refresh"]
+        found = admin.search_read("kashflow.connection", [], ["id", *fields])
+        if not (found and found[0]["state"] == "connected"):
+            wizard = "wizard.kashflow.connection.connect"
+            session_id, *_ = admin.call(f"{wizard}.create")
+            start = {"url": self.mock_service, "confirmed": True}
+            credentials = {"username": self.printed("username"),
+                           "password": self.printed("password"),
+                           "autoauth_key": self.printed("AutoAuth key")}
+            admin.call(f"{wizard}.execute", session_id, {}, "start")
+            admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
+            admin.call(f"{wizard}.execute", session_id,
+                       {"start": start, "credentials": credentials}, "connect")
+            admin.call(f"{wizard}.delete", session_id)
+        # Connecting queues a refresh of the lists: the mappings need them.
+        deadline = time.monotonic() + 120
+        while True:
+            [connection] = admin.search_read("kashflow.connection", [], ["id", *fields])
+            if connection["refresh_state"] not in (None, "refreshing"):
+                break
+            assert time.monotonic() < deadline, f"the lists are not refreshed: {connection}"
+            time.sleep(1)
+        assert connection["state"] == "connected", connection
+        if not admin.search_count("kashflow.account_mapping", []):
+            admin.call("model.kashflow.connection.suggest_mappings", [connection["id"]])
+        return connection
+
+    def inject_fault(self, operation: str, kind: str, times: int = 1,
+                     delay_ms: int = 0) -> None:
+        """Make the mock KashFlow's next calls of operation ("*": any) fail."""
+        requests.post(f"{self.mock}/_mock/faults", timeout=10, json={
+            "operation": operation, "kind": kind, "times": times, "delay_ms": delay_ms,
+        }).raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.mock}/_mock/faults", timeout=10).raise_for_status()
+
     def stop(self) -> None:
         """Ctrl-C, then kill what is left of what this run started."""
         if self.process.poll() is None:
@@ -165,24 +223,25 @@ class Product:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        for pid, _cmdline in processes_mentioning(str(self.var)):  # only what we started
+        for pid, _cmdline in self.started_processes():  # only what we started
             os.kill(pid, signal.SIGKILL)
 
 
 class ProductRunner:
-    """Starts `bash scripts/run` in folder (state in folder/var) on two free ports, and starts
-    it again, on the same ports and state, when a test stopped it."""
+    """Starts `bash scripts/run` in folder (state in folder/var) on free ports, and starts it
+    again, on the same ports and state, when a test stopped it."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.var = folder / "var"
         self.tryton_port, self.mock_port = free_port(), free_port()
+        self.postgres_port = free_port()
         self.product: Product | None = None
         self.starts = 0
 
     def start(self) -> Product:
         env = {**os.environ, "DEXT_VAR": str(self.var), "TRYTON_PORT": str(self.tryton_port),
-               "MOCK_PORT": str(self.mock_port)}
+               "MOCK_PORT": str(self.mock_port), "POSTGRES_PORT": str(self.postgres_port)}
         for name in ("SAO_ROOT", "DEXT_DATABASE", "TRYTON_HOST", "MOCK_HOST"):
             env.pop(name, None)
         self.starts += 1
@@ -191,7 +250,8 @@ class ProductRunner:
             process = subprocess.Popen(["bash", "scripts/run"], cwd=REPO, env=env,
                                        stdin=subprocess.DEVNULL, stdout=out,
                                        stderr=subprocess.STDOUT, start_new_session=True)
-        self.product = Product(process, output, self.var, self.tryton_port, self.mock_port)
+        self.product = Product(process, output, self.var, self.tryton_port, self.mock_port,
+                               self.postgres_port)
         return self.product
 
     def running(self) -> Product:
@@ -207,3 +267,7 @@ class ProductRunner:
     def close(self) -> None:
         if self.product is not None:
             self.product.stop()
+            # As root the cluster is kept outside the state folder: remove it with the rest.
+            cluster = self.product.postgres_cluster()
+            if cluster and not Path(cluster).is_relative_to(self.var):
+                shutil.rmtree(cluster, ignore_errors=True)

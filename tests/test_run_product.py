@@ -4,7 +4,9 @@ One slow test (a minute on a new machine: the demo database is made from scratch
 client comes from scripts/sao's cache after its first download). It runs the real script on
 free ports with its own state folder (DEXT_VAR), then checks what a person would: the web
 client is served, the administrator logs in over JSON-RPC, the demo invoices are there, the mock
-KashFlow answers once AutoAuthIP let us in, and SIGINT stops every process it started.
+KashFlow answers once AutoAuthIP let us in, the queue worker, the scheduler and PostgreSQL run
+beside the server, each with its log, and SIGINT stops every process it started.
+(tests/test_run_product_background.py shows the worker and the scheduler at work.)
 
 The product is the session's (tests/product.py, the `product` fixture of tests/conftest.py),
 shared with the browser tests: the database is made once. A test that needs it after this one
@@ -14,8 +16,10 @@ gets it started again.
 from __future__ import annotations
 
 import base64
+import configparser
 import json
 import signal
+import socket
 import time
 from typing import Any
 
@@ -83,14 +87,36 @@ def test_run_starts_the_product_and_sigint_stops_it(product: Product) -> None:
     assert len(rates.find("GetVATRatesResult").findall(f"{{{KF}}}BasicDataset")) == 3
     requests.patch(settings, json={"access_list": access_list}, timeout=10).raise_for_status()
 
+    # Beside the server: its queue worker and scheduler, and the private PostgreSQL.
+    started_processes = product.started_processes()
+    for program in ("bin/trytond ", "bin/trytond-worker ", "bin/trytond-cron ", "mock_kashflow",
+                    "bin/postgres "):
+        assert any(program in cmd for _, cmd in started_processes), (program, started_processes)
+    config = configparser.ConfigParser()
+    config.read(product.var / "trytond.conf")
+    assert config.getboolean("queue", "worker")  # queued tasks wait for the worker
+    assert config["database"]["uri"].startswith("postgresql://")
+    assert config["database"]["uri"].endswith(f"@127.0.0.1:{product.postgres_port}/")
+    for log in ("trytond.log", "trytond-worker.log", "trytond-cron.log", "postgresql.log",
+                "mock-kashflow.log"):
+        assert (product.var / "log" / log).stat().st_size > 0, log
+    # The scheduler ran the module's jobs (at its start: they had never run) without an error.
+    cron_log = product.var / "log" / "trytond-cron.log"
+    deadline = time.monotonic() + 90
+    for job in ("kashflow.connection|refresh_all", "account.invoice|kashflow_retry_due"):
+        while f"{job}> in " not in cron_log.read_text():
+            assert time.monotonic() < deadline, f"{job} not run:\n{cron_log.read_text()}"
+            time.sleep(1)
+        assert f"{job}> failed" not in cron_log.read_text()
+
     # Ctrl-C: everything it started stops, nothing is left behind.
-    started_processes = processes_mentioning(str(product.var))
-    assert any("trytond" in cmd for _, cmd in started_processes), started_processes
-    assert any("mock_kashflow" in cmd for _, cmd in started_processes), started_processes
     product.process.send_signal(signal.SIGINT)
     assert product.process.wait(30) == 0
     assert "Stopped." in product.text()
+    assert product.started_processes() == []
     assert processes_mentioning(str(product.var)) == []
     for url in (product.tryton + "/", product.mock + "/"):
         with pytest.raises(requests.ConnectionError):
             requests.get(url, timeout=5)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", product.postgres_port), timeout=5).close()

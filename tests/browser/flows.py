@@ -129,8 +129,9 @@ def publish_open_invoice(sao: Sao, button: str = PUBLISH) -> None:
 
 
 def wait_published(sao: Sao) -> str:
-    """The KashFlow tab shows Published and a number: the number."""
-    sao.wait_for_value("kashflow_state", "Published")
+    """The KashFlow tab shows Published and a number: the number. (The queue worker
+    publishes: the form is reloaded while waiting.)"""
+    sao.wait_for_value("kashflow_state", "Published", reload=True)
     return sao.wait(lambda: sao.value("kashflow_number"), "the KashFlow number")
 
 

@@ -10,6 +10,7 @@ none sleeps.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -535,10 +536,36 @@ class Sao(Page):
             return Select(element).first_selected_option.text.strip()
         return element.get_attribute("value") or ""
 
-    def wait_for_value(self, name_or_label: str, expected: str | bool) -> None:
+    def wait_for_value(self, name_or_label: str, expected: str | bool,
+                       reload: bool = False) -> None:
+        """reload: the value is written in the background (by the queue worker), so the
+        record is reloaded while waiting, as a person does (name_or_label is then the field's
+        name: the field may be hidden until the value comes)."""
+        if reload:
+            def shown() -> str | bool | None:
+                return self.value(name_or_label) if self.has_field(name_or_label) else None
+            self.wait_reloading(lambda: shown() == expected,
+                                lambda: f"{name_or_label!r} to show {expected!r} "
+                                        f"(it shows {shown()!r})")
+            return
         self.wait(lambda: self.value(name_or_label) == expected,
                   lambda: f"{name_or_label!r} to show {expected!r} "
                           f"(it shows {self.value(name_or_label)!r})")
+
+    def wait_reloading(self, condition: Callable[[], T], what: str | Callable[[], str],
+                       timeout: float = 60.0) -> T:
+        """Like wait, for what the queue worker writes in the background: the record in
+        front is reloaded (the toolbar's Reload/Undo) every second or two until condition()
+        holds. A longer timeout: the worker may be busy."""
+        reloaded = [time.monotonic()]
+
+        def reloading() -> T:
+            value = condition()
+            if not value and time.monotonic() - reloaded[0] > 1.5:
+                self.reload()
+                reloaded[0] = time.monotonic()
+            return value
+        return self.wait(reloading, what, timeout)
 
     def has_label(self, text: str) -> bool:
         """Whether a field's label reading text (its colon aside) shows."""

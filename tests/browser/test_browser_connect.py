@@ -161,7 +161,7 @@ def test_connect_following_the_dext_steps(admin: Sao, kashflow_web: KashFlowWeb,
         "Payment Methods": ("KashFlow Payment Method", payment_methods),
     }
     admin.open_page("Refresh")
-    admin.wait_for_value("refresh_state", "Done")
+    admin.wait_for_value("refresh_state", "Done", reload=True)  # the queue worker's
     assert admin.value("last_refresh")
     summary = admin.value("refresh_summary")
     for line, count in expected.values():

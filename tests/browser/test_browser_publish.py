@@ -73,13 +73,18 @@ def test_publish_several_invoices_with_the_action(admin: Sao, mapped: dict,
     admin.launch_action(PUBLISH)
     admin.wait(admin.dialog, "the wizard Publish to KashFlow")
     admin.click_button("Publish")
-    admin.wait_for_value("published", "2")
+    # scripts/run runs Tryton's queue worker: the wizard hands both to it and says so.
+    admin.wait_for_value("queued", "2")
     assert admin.value("failed") == "0"
     admin.screenshot("publish-2-wizard-result")
     admin.click_button("Close")
     admin.wait_for_dialog_closed()
 
-    found = purchases.purchase_references()
+    def published() -> list[str]:
+        found = purchases.purchase_references()
+        return found if all(found.count(r) == 1 for r in references) else []
+    found = purchases.wait(published, lambda: f"each of {references} once in KashFlow's "
+                           f"purchases (they are {purchases.purchase_references()})")
     for reference in references:
         assert found.count(reference) == 1, (reference, found)
 
@@ -96,7 +101,9 @@ def test_a_failure_shows_its_reason_then_retry_publishes_once(
     # The answer was lost after InsertReceipt was sent: Outcome Unknown, which the form shows
     # as still "Publishing" with the failure's message and hint (the failure's own name is
     # not on the form).
-    message = admin.wait(lambda: admin.value("kashflow_message"), "the KashFlow message")
+    message = admin.wait_reloading(
+        lambda: admin.has_field("kashflow_message") and admin.value("kashflow_message"),
+        "the KashFlow message")
     assert "InsertReceipt" in message, message
     assert admin.value("kashflow_state") in ("Failed", "Publishing")
     assert "Retry" in admin.value("kashflow_hint")
@@ -134,7 +141,7 @@ def test_a_bill_already_in_kashflow_is_linked_not_sent_again(
     plain_user.open_page("KashFlow")
     assert not plain_user.has_label(ALLOW_DUPLICATE)  # offered only when it is needed
     publish_open_invoice(plain_user, PUBLISH)
-    plain_user.wait_for_value("kashflow_failure", "Already in KashFlow")
+    plain_user.wait_for_value("kashflow_failure", "Already in KashFlow", reload=True)
     assert plain_user.value("kashflow_state") == "Failed"
     message = plain_user.value("kashflow_message")
     assert f"with the reference {reference} (number {typed})" in message, message
