@@ -9,6 +9,7 @@ this module's code reads them (secret()), to build its KashFlow client.
 import logging
 
 from sql import Column, Null
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pyson import Eval
@@ -35,7 +36,7 @@ _PLAIN_COLUMNS = {
 
 
 def _slices(ids):
-    return grouped_slice(ids, Transaction().database.IN_MAX)
+    return grouped_slice(ids, backend.MAX_QUERY_PARAMS)
 
 
 def _in(column, ids):
