@@ -5,7 +5,13 @@ import trytond.config as config
 
 from ..encryption import OPTION, SECTION, new_key
 
-if not config.get(SECTION, OPTION):
-    if not config._config.has_section(SECTION):
-        config._config.add_section(SECTION)
-    config.set(SECTION, OPTION, new_key())
+
+def encryption_key_for_tests():
+    "Configure a key for this process, unless one is configured"
+    if not config.get(SECTION, OPTION):
+        if not config._config.has_section(SECTION):
+            config._config.add_section(SECTION)
+        config.set(SECTION, OPTION, new_key())
+
+
+encryption_key_for_tests()
