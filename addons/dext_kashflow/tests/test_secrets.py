@@ -306,3 +306,42 @@ def test_keys_rotate(connected_books, monkeypatch):
     use_keys(encryption.new_key())
     with pytest.raises(UserError, match="cannot be read"):
         connection.click('refresh')
+
+
+def test_secrets_kept_in_clear_before_are_encrypted_by_the_update(connected_books):
+    "A database from before: `trytond-admin -u dext_kashflow` encrypts them"
+    from proteus import Model
+    from sql import Column, Null
+    from trytond.pool import Pool
+    from trytond.tests.tools import set_user
+    from trytond.transaction import Transaction
+
+    from .conftest import PASSWORD
+    books = connected_books
+    key = books.kashflow.account(books.username)['settings']['autoauth_key']
+    with Transaction().start(books.database_name, 0) as transaction:
+        Connection = Pool().get('kashflow.connection')
+        table_h = Connection.__table_handler__('dext_kashflow')
+        table_h.add_column('password', 'VARCHAR')
+        table_h.add_column('autoauth_key', 'VARCHAR')
+        table = Connection.__table__()
+        transaction.connection.cursor().execute(*table.update(
+                [Column(table, c) for c in ['password', 'autoauth_key',
+                        'password_encrypted', 'autoauth_secret_encrypted']],
+                [PASSWORD, key, Null, Null]))
+        transaction.commit()
+    with Transaction().start(books.database_name, 0) as transaction:
+        Connection = Pool().get('kashflow.connection')
+        Connection.__register__('dext_kashflow')
+        table_h = Connection.__table_handler__('dext_kashflow')
+        assert not table_h.column_exist('password')
+        assert not table_h.column_exist('autoauth_key')
+        transaction.commit()
+    stored = database_text(books.database_name, 'kashflow_connection')
+    assert PASSWORD not in stored and key not in stored
+    set_user(books.users.admin)
+    connection = Model.get('kashflow.connection')(books.connection.id)
+    assert (connection.password_set, connection.autoauth_secret_set) == (True, True)
+    connection.click('refresh')  # KashFlow still lets it in
+    connection.reload()
+    assert connection.state == 'connected'

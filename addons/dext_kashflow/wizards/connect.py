@@ -111,6 +111,10 @@ class Connect(Wizard):
     def transition_check_steps(self):
         if not self.start.confirmed:
             raise ConnectError(gettext('dext_kashflow.msg_connect_confirm'))
+        connection = self._connection()
+        if connection:  # said before anything is sent to another URL
+            Pool().get('kashflow.connection').check_url_unchanged(
+                [[connection], {'url': self.start.url.strip()}])
         check_encryption_key()
         return 'credentials'
 
