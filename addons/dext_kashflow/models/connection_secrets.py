@@ -56,6 +56,7 @@ def check_encryption_key():
 
 class ConnectionSecrets:
     "Mixed into kashflow.connection"
+    __slots__ = ()
 
     password = fields.Function(fields.Char(
             "New Password", strip=False,
