@@ -86,14 +86,16 @@ def main() -> None:
     from trytond.transaction import Transaction
 
     from dext_kashflow import sync
+    from dext_kashflow.tests import encryption_key_for_tests
 
+    encryption_key_for_tests()
     with Transaction().start(DB_NAME, 1) as transaction:
         Connection = Pool().get("kashflow.connection")
         company = create_company()
         with set_company(company):
             connection = Connection(
                 company=company, url=server.service_url, username=USERNAME,
-                password=PASSWORD, autoauth_key=key, state="connected")
+                password=PASSWORD, autoauth_secret=key, state="connected")
             connection.save()
         transaction.commit()
 

@@ -150,9 +150,20 @@ def load_logins(settings: Settings) -> dict[str, str]:
     return logins
 
 
+def secret_key(settings: Settings) -> str:
+    """The key that encrypts the KashFlow secrets in the database: made once, kept in var/
+    (readable by the owner only), beside the database it opens."""
+    path = settings.var / "secret-key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+        path.touch(mode=0o600)
+        path.write_text(Fernet.generate_key().decode() + "\n")
+    return path.read_text().strip()
+
+
 def write_config(settings: Settings, cluster: Cluster) -> None:
     settings.db_dir.mkdir(parents=True, exist_ok=True)
-    settings.config_file.touch(mode=0o600)  # the database password is in it
+    settings.config_file.touch(mode=0o600)  # the database password and the key are in it
     settings.config_file.chmod(0o600)
     settings.config_file.write_text(
         "# Made by scripts/run at every start: edits are lost.\n"
@@ -169,7 +180,9 @@ def write_config(settings: Settings, cluster: Cluster) -> None:
         f"root = {settings.sao_root}\n"
         "\n[dext_kashflow]\n"
         "# The default Service URL of a new connection: the mock KashFlow started here.\n"
-        f"url = {settings.mock_url}/api/service.asmx\n")
+        f"url = {settings.mock_url}/api/service.asmx\n"
+        "# Encrypts the KashFlow passwords and API keys (var/secret-key; newest first).\n"
+        f"secret_keys = {secret_key(settings)}\n")
 
 
 def remove_database(settings: Settings, cluster: Cluster) -> None:

@@ -22,7 +22,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO / "docker-compose.yml"
-SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "TRYTON_ADMIN_PASSWORD": "admin-secret"}
+# A Fernet key (as encrypts the KashFlow secrets) for this test only:
+# base64 of b"test-key-for-docker-compose-only".
+KEY = "dGVzdC1rZXktZm9yLWRvY2tlci1jb21wb3NlLW9ubHk="
+SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "TRYTON_ADMIN_PASSWORD": "admin-secret",
+           "KASHFLOW_SECRET_KEYS": KEY}
 # Variables the file reads: the tests choose them, whatever the caller's environment says.
 KNOBS = ("DEXT_DATABASE", "TRYTON_PORT", "MOCK_PORT", "DEXT_DEMO_DATA", "TRYTON_USER_PASSWORD",
          "TRYTON_ADMIN_EMAIL", "TRYTOND_WORKERS", "TRYTOND_NUM_PROXIES", "TRYTOND_LOGGING_LEVEL",
@@ -96,6 +100,8 @@ def test_tryton_services_share_the_database_settings(config: dict[str, Any]) -> 
         assert env["TRYTOND_DATABASE_NAMES"] == "tryton"
         # The server puts background work on the queue; the worker takes it off.
         assert env["TRYTOND_QUEUE__WORKER"] == "True"
+        # Every process that reads or writes the KashFlow secrets has the key.
+        assert env["TRYTOND_DEXT_KASHFLOW__SECRET_KEYS"] == KEY
         assert "filestore:/var/lib/trytond/db" in " ".join(services[name]["volumes"])
         assert services[name]["build"]["dockerfile"] == "docker/Dockerfile"
     postgres = services["postgres"]["environment"]

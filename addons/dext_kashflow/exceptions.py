@@ -19,3 +19,7 @@ class KashFlowUnavailableError(KashFlowUserError):
 
 class PublishError(KashFlowUserError):
     "A document cannot be published as it stands"
+
+
+class SecretKeyError(UserError):
+    "The server cannot encrypt or decrypt the KashFlow secrets"

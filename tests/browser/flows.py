@@ -23,9 +23,10 @@ STEPS_PAGE = "Before you connect, complete these steps in KashFlow:"
 CREDENTIALS_PAGE = "Enter the username shown on KashFlow's API Settings"
 DONE_PAGE = "The connection to KashFlow has been made."
 
-CONNECTION_FIELDS = ["state", "username", "password", "autoauth_key", "kashflow_company",
-                     "connected_at", "url", "refresh_state", "last_refresh", "refresh_summary",
-                     "state_message"]
+# The password and API key are write-only: an administrator reads whether they are set.
+CONNECTION_FIELDS = ["state", "username", "password_set", "autoauth_secret_set",
+                     "kashflow_company", "connected_at", "url", "refresh_state", "last_refresh",
+                     "refresh_summary", "state_message"]
 
 
 @dataclass

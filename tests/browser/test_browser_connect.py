@@ -72,8 +72,9 @@ def test_a_wrong_api_key_is_explained_and_nothing_is_saved(admin: Sao, product: 
         assert len(after) == 1, after
         saved = after[0]
         assert saved["state"] == "not_connected"
-        assert [saved[name] for name in ("username", "password", "autoauth_key",
-                                          "kashflow_company", "connected_at")] == [None] * 5
+        assert [saved[name] for name in ("username", "kashflow_company",
+                                          "connected_at")] == [None] * 3
+        assert not saved["password_set"] and not saved["autoauth_secret_set"]
         admin.reload()
         admin.wait_for_value("state", "Not Connected")
         assert admin.value("username") == ""
@@ -143,9 +144,10 @@ def test_connect_following_the_dext_steps(admin: Sao, kashflow_web: KashFlowWeb,
     assert not admin.has_button(CONNECT) and admin.has_button("Reconnect")
     admin.screenshot("connect-5-connection-connected")
     [saved] = connections(product)
-    assert (saved["state"], saved["username"], saved["password"], saved["autoauth_key"]) == (
-        "connected", credentials.username, credentials.password, credentials.api_key)
+    assert (saved["state"], saved["username"], saved["password_set"],
+            saved["autoauth_secret_set"]) == ("connected", credentials.username, True, True)
     assert [entry["ip"] for entry in app_addresses(product)] == ["127.0.0.1"]
+    assert_secrets_kept_secret(admin, product, credentials)
 
     # The lists came over: the Refresh page sums them up, each list counts what KashFlow has.
     kashflow = product.mock_account(credentials.username)
@@ -176,6 +178,28 @@ def test_connect_following_the_dext_steps(admin: Sao, kashflow_web: KashFlowWeb,
         if entry == "Suppliers":  # by the names KashFlow has
             for supplier in kashflow["suppliers"]:
                 admin.row(supplier["Name"])
+
+
+def assert_secrets_kept_secret(admin: Sao, product: Product, credentials: Credentials) -> None:
+    """The form says that the password and key are set, and shows neither; the administrator's
+    own client cannot read them back; Tryton's logs have neither (trytond logs each call with
+    its arguments, at most 17 characters of each: look for the key's beginning too)."""
+    assert admin.value("password_set") and admin.value("autoauth_secret_set")
+    assert admin.value("password") == "" and admin.value("autoauth_secret") == ""
+    page = admin.driver.page_source
+    read = product.session("admin").call("model.kashflow.connection.read",
+                                         [connections(product)[0]["id"]],
+                                         ["password", "autoauth_secret"])
+    # Tryton's logs; the mock KashFlow's prints its demo account, as it is there for.
+    logs = "".join(path.read_text(errors="replace")
+                   for path in (product.var / "log").glob("*.log")
+                   if not path.name.startswith("mock"))
+    assert "kashflow.connection.connect.execute(" in logs  # trytond logged the wizard's calls
+    assert "[dext_kashflow]" in (product.var / "trytond.conf").read_text()
+    for secret in (credentials.password, credentials.api_key, credentials.api_key[:12]):
+        assert secret not in page
+        assert secret not in str(read)
+        assert secret not in logs, f"{secret!r} is in the server's logs"
 
 
 def test_connect_wizard_pages_fit_in_their_dialog(admin: Sao, connected: dict,

@@ -37,7 +37,7 @@ def test_plain_user_cannot_reach_the_kashflow_connection(
     sao.open_url(f"demo/model/kashflow.connection/{connected['id']}")
     assert sao.view() == "form"
     sao.wait_for_value("state", "Connected")
-    assert not sao.has_field("password") and not sao.has_field("autoauth_key")
+    assert not sao.has_field("password") and not sao.has_field("autoauth_secret")
     assert not sao.has_button(CONNECT)
     for label in (RECONNECT, REFRESH):
         assert not sao.button(label).is_enabled(), f"{label!r} is enabled for the plain user"

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
@@ -16,6 +17,7 @@ from kashflow.errors import AccessDeniedError, AuthenticationError, KashFlowErro
 
 from .. import sync
 from ..exceptions import ConnectionExpiredError, KashFlowUnavailableError, KashFlowUserError
+from .connection_secrets import ConnectionSecrets
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def error_message(connection_name, url, error):
     return gettext('dext_kashflow.msg_kashflow_refused', reason=str(error))
 
 
-class Connection(ModelSQL, ModelView):
+class Connection(ConnectionSecrets, ModelSQL, ModelView):
     __name__ = 'kashflow.connection'
     __string__ = "KashFlow Connection"
     _rec_name = 'username'
@@ -86,10 +88,6 @@ class Connection(ModelSQL, ModelView):
             },
         help="The address of KashFlow's SOAP API.")
     username = fields.Char("Username", readonly=True)
-    password = fields.Char("Password", readonly=True, strip=False)
-    autoauth_key = fields.Char(
-        "API Key", readonly=True,
-        help="The AutoAuth key from KashFlow's API Settings.")
     state = fields.Selection(STATES, "State", readonly=True, required=True)
     state_message = fields.Text("Message", readonly=True)
     kashflow_company = fields.Char("KashFlow Company", readonly=True)
@@ -171,9 +169,27 @@ class Connection(ModelSQL, ModelView):
             ]
 
     @classmethod
+    def write(cls, *args):
+        cls.check_url_unchanged(args)
+        super().write(*args)
+
+    @classmethod
+    def check_url_unchanged(cls, args):
+        "The lists and mappings belong to the KashFlow account first connected"
+        for connections, values in zip(args[::2], args[1::2], strict=True):
+            if 'url' not in values:
+                continue
+            for connection in connections:
+                if (connection.state != 'not_connected'
+                        and connection.url != values['url']):
+                    raise AccessError(gettext(
+                            'dext_kashflow.msg_connection_url_locked',
+                            connection=connection.rec_name))
+
+    @classmethod
     def copy(cls, connections, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['username', 'password', 'autoauth_key', 'state_message',
+        for name in ['username', 'state_message',
                 'kashflow_company', 'connected_at', 'refresh_state',
                 'last_refresh', 'refresh_summary']:
             default.setdefault(name)
@@ -189,12 +205,11 @@ class Connection(ModelSQL, ModelView):
         retries by the client); the queue does the retrying.
         """
         with without_check_access():
-            record = self.__class__(self.id)
-            username, password = record.username, record.password
+            username = self.__class__(self.id).username
         one_attempt = {'max_retries': 0} if interactive else {}
         return KashFlowClient(
-            username or '', password or '', url=self.url, timeout=timeout(),
-            app_name=APP_NAME, **one_attempt)
+            username or '', self.secret('password') or '', url=self.url,
+            timeout=timeout(), app_name=APP_NAME, **one_attempt)
 
     def check_connected(self):
         if self.state == 'expired':

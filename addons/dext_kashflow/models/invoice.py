@@ -4,7 +4,9 @@ their publication, and the partner rules copied onto them.
 The Publish, Retry and Clear buttons are in invoice_publish.py."""
 
 from sql.conditionals import Case, Coalesce
+from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import without_check_access
@@ -22,6 +24,13 @@ KASHFLOW_STATES = [
     ]
 # What was sent to KashFlow is no longer changed on the document.
 _LOCKED = {'readonly': Eval('kashflow_state').in_(['sending', 'published'])}
+# The server refuses to change them then, whatever a client shows.
+LOCKED_FIELDS = {
+    'kashflow_rule', 'kashflow_destination', 'kashflow_nominal',
+    'kashflow_vat_rate', 'kashflow_paid', 'kashflow_payment_method',
+    'kashflow_bank_account', 'kashflow_description', 'kashflow_project',
+    'kashflow_allow_duplicate',
+    }
 # The real KashFlow's web application; a mock serves its pages beside its API.
 KASHFLOW_WEB = 'https://app.kashflow.com'
 
@@ -117,6 +126,29 @@ class Invoice(metaclass=PoolMeta):
         cls._check_modify_exclude |= (
             {'kashflow_rule', 'kashflow_allow_duplicate'}
             | set(RULE_FIELDS.values()))
+
+    @classmethod
+    def write(cls, *args):
+        cls.check_kashflow_locked(args)
+        super().write(*args)
+
+    @classmethod
+    def check_kashflow_locked(cls, args):
+        "What was sent to KashFlow is no longer changed, whoever asks"
+        for invoices, values in zip(args[::2], args[1::2], strict=True):
+            names = LOCKED_FIELDS & values.keys()
+            if not names:
+                continue
+            for invoice in invoices:
+                changed = [n for n in names
+                    if getattr(getattr(invoice, n), 'id', getattr(invoice, n))
+                    != values[n]]
+                if changed and invoice.kashflow_state in {'sending', 'published'}:
+                    raise AccessError(gettext(
+                            'dext_kashflow.msg_invoice_kashflow_locked',
+                            invoice=invoice.rec_name,
+                            fields=', '.join(sorted(
+                                    cls._fields[n].string for n in changed))))
 
     @classmethod
     def view_attributes(cls):

@@ -192,7 +192,7 @@ def set_up_books(kashflow, username, password, key):
     connect.execute('check_steps')
     connect.form.username = username
     connect.form.password = password
-    connect.form.autoauth_key = key
+    connect.form.autoauth_secret = key
     connect.execute('connect')
     connect.execute('end')
     connection.reload()

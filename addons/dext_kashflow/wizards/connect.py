@@ -10,6 +10,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -25,12 +26,15 @@ from kashflow.errors import (
 
 from ..exceptions import ConnectError
 from ..models.connection import APP_NAME, api_settings_url, default_service_url, timeout
+from ..models.connection_secrets import check_encryption_key
 
 
 class ConnectStart(ModelView):
     __name__ = 'kashflow.connection.connect.start'
     __string__ = "Connect to KashFlow"
-    url = fields.Char("Service URL", required=True)
+    url = fields.Char("Service URL", required=True,
+        states={'readonly': Eval('reconnecting', False)})
+    reconnecting = fields.Boolean("Reconnecting", readonly=True)
     api_settings = fields.Char("KashFlow API Settings", readonly=True)
     confirmed = fields.Boolean(
         "I have completed all of the above steps",
@@ -47,8 +51,10 @@ class ConnectCredentials(ModelView):
     username = fields.Char(
         "KashFlow Username", required=True,
         help="The username shown on KashFlow's API Settings page.")
+    # "password" and "secret" in the names keep the values out of trytond's
+    # RPC log; the wizard never keeps them in its session (see _save).
     password = fields.Char("KashFlow Password", required=True, strip=False)
-    autoauth_key = fields.Char(
+    autoauth_secret = fields.Char(
         "API Key", required=True,
         help="The AutoAuth key copied from KashFlow's API Settings page.")
 
@@ -97,6 +103,7 @@ class Connect(Wizard):
         url = connection.url if connection else default_service_url()
         return {
             'url': url,
+            'reconnecting': bool(connection and connection.state != 'not_connected'),
             'api_settings': api_settings_url(url),
             'confirmed': False,
             }
@@ -104,6 +111,11 @@ class Connect(Wizard):
     def transition_check_steps(self):
         if not self.start.confirmed:
             raise ConnectError(gettext('dext_kashflow.msg_connect_confirm'))
+        connection = self._connection()
+        if connection:  # said before anything is sent to another URL
+            Pool().get('kashflow.connection').check_url_unchanged(
+                [[connection], {'url': self.start.url.strip()}])
+        check_encryption_key()
         return 'credentials'
 
     def default_credentials(self, fields):
@@ -115,26 +127,33 @@ class Connect(Wizard):
         Connection = pool.get('kashflow.connection')
         credentials = self.credentials
         url = self.start.url.strip()
+        key = credentials.autoauth_secret.strip()
+        # Without a key to keep them encrypted, nothing is sent to KashFlow.
+        check_encryption_key()
         details = handshake(
-            url, credentials.username.strip(), credentials.password,
-            credentials.autoauth_key.strip())
+            url, credentials.username.strip(), credentials.password, key)
         connection = self._connection()
         if connection is None:
             connection = Connection(
                 company=Transaction().context.get('company'))
         connection.url = url
         connection.username = credentials.username.strip()
-        connection.password = credentials.password
-        connection.autoauth_key = credentials.autoauth_key.strip()
         connection.state = 'connected'
         connection.state_message = None
         connection.kashflow_company = details.name
         connection.connected_at = dt.datetime.now()
         connection.save()
+        Connection.store_secrets(
+            [connection], password=credentials.password, autoauth_secret=key)
         Connection.queue_refresh([connection])
-        # The wizard's session is stored: keep no secret in it.
-        credentials.password = credentials.autoauth_key = None
         return 'done'
+
+    def _save(self):
+        # The session is stored in the database at each step, and stays there
+        # when the wizard is abandoned: never with the typed secrets.
+        self.credentials.password = None
+        self.credentials.autoauth_secret = None
+        super()._save()
 
     def default_done(self, fields):
         connection = self._connection()
