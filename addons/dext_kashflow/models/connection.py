@@ -153,7 +153,8 @@ class Connection(ModelSQL, ModelView):
     def get_rec_name(self, name):
         company = self.company.rec_name if self.company else ''
         if self.username:
-            return f'{company} ({self.username})'
+            # Not in parentheses: sao titles a dialog "Action (record)".
+            return f'{company}, {self.username}'
         return company
 
     @classmethod
