@@ -27,7 +27,16 @@ def test_refresh_integration_data_brings_a_new_supplier(admin: Sao, connected: d
     open_connection(admin, product)
     admin.open_page("Refresh")
     admin.click_button(REFRESH)
-    admin.wait_for_value("refresh_state", "Done")
+    # Where it was pressed, a dialog says that it started (in the background) or how it ended.
+    admin.wait(lambda: admin.dialog() is not None and admin.has_field("status"),
+               "the dialog of Refresh Integration Data")
+    status = admin.wait(lambda: admin.value("status"), "the refresh's status in the dialog")
+    assert ("being refreshed from KashFlow in the background" in status
+            or "The lists were refreshed from KashFlow at" in status), status
+    admin.screenshot("refresh-started")
+    admin.click_button("Close")
+    admin.wait_for_dialog_closed()
+    admin.wait_for_value("refresh_state", "Done")  # sao reloads the form as the dialog closes
     admin.wait(lambda: f"KashFlow Supplier: {suppliers} (1 new, 0 changed, 0 deactivated)"
                in admin.value("refresh_summary"),
                lambda: f"the summary to count {suppliers} suppliers, 1 new "

@@ -55,7 +55,9 @@ def outcome(invoice):
             number=invoice.kashflow_number)
         values['url'] = invoice.kashflow_url
     elif failure:
-        values['outcome'] = gettext('dext_kashflow.msg_outcome_failed',
+        values['outcome'] = gettext(
+            'dext_kashflow.msg_outcome_unclear' if failure == 'unclear'
+            else 'dext_kashflow.msg_outcome_failed',
             failure=dict(FAILURES)[failure])
         values['message'] = invoice.kashflow_message
         values['hint'] = invoice.kashflow_hint
