@@ -5,7 +5,7 @@ KashFlow failure never leaves a list half refreshed. apply() reads the rows of
 a list once, keyed by KashFlow id, and writes only what changed: a refresh
 with nothing new in KashFlow writes nothing.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sql import Column
 from trytond.i18n import gettext
@@ -32,6 +32,8 @@ class Stats:
     updated: int = 0
     deactivated: int = 0
     linked: int = 0
+    # What was deactivated, by name, for the summary.
+    deactivated_names: list = field(default_factory=list)
 
     @property
     def writes(self):
@@ -94,7 +96,9 @@ def upsert(Model, connection, rows):
             args.extend(([Model(id_)], changes))
         Model.write(*args)
     for batch in grouped_slice(gone, BATCH):
-        Model.write(Model.browse(list(batch)), {'active': False})
+        records = Model.browse(list(batch))
+        stats.deactivated_names.extend(r.rec_name for r in records)
+        Model.write(records, {'active': False})
 
     stats.active = len(seen)
     stats.created = len(to_create)
@@ -134,4 +138,7 @@ def summary(stats):
                 list=pool.get(name).__names__()['model'],
                 count=stat.active, created=stat.created,
                 updated=stat.updated, deactivated=stat.deactivated))
+        if stat.deactivated_names:
+            lines.append(gettext('dext_kashflow.msg_refresh_deactivated',
+                    names=', '.join(sorted(stat.deactivated_names))))
     return '\n'.join(lines)

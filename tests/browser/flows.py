@@ -13,7 +13,9 @@ from product import Product
 from .sao import Sao
 
 CONNECTIONS = ("Financial", "Configuration", "KashFlow", "Connections")
-LISTS = ("Financial", "Configuration", "KashFlow", "Lists")
+LISTS = ("Financial", "KashFlow", "Lists")
+PUBLICATIONS = ("Financial", "KashFlow", "Publications")
+NOT_YET_PUBLISHED = ("Financial", "KashFlow", "Documents Not Yet Published")
 CONNECT = "Connect Software"
 RECONNECT = "Reconnect"
 REFRESH = "Refresh Integration Data"
@@ -121,12 +123,45 @@ def open_supplier_invoice(sao: Sao, reference: str) -> None:
     sao.wait_for_value("reference", reference)
 
 
-def publish_open_invoice(sao: Sao, button: str = PUBLISH) -> None:
-    """Click Publish to KashFlow (or Retry Publishing) on the invoice in the form, then show
-    its KashFlow tab."""
+def publish_open_invoice(sao: Sao, button: str = PUBLISH, screenshot: str = "") -> str:
+    """Click Publish to KashFlow (or Retry Publishing) on the invoice in the form, read the
+    dialog that says how it went (its screenshot taken when named), close it, and show the
+    KashFlow tab. What the dialog said."""
     sao.click_button(button)
+    outcome = read_outcome(sao)
+    if screenshot:
+        sao.screenshot(screenshot)
+    sao.click_button("Close")
+    sao.wait_for_dialog_closed()
     sao.open_page("KashFlow")
+    return outcome
 
+
+def publish_selection(sao: Sao, action: str, *references: str, queued: int,
+                      screenshot: str = "") -> None:
+    """In the list in front, tick the rows showing references, run action (Publish to
+    KashFlow, Retry Publishing) from the action menu, press Publish in its wizard, check that
+    it handed queued documents to the queue worker (scripts/run runs one) and none failed its
+    check (its screenshot taken when named), and close it."""
+    for reference in references:
+        sao.row(reference)
+    sao.select_rows(*references)
+    sao.launch_action(action)
+    sao.wait(sao.dialog, f"the wizard {action}")
+    sao.click_button("Publish")
+    sao.wait_for_value("queued", str(queued))
+    assert sao.value("failed") == "0", sao.value("report")
+    if screenshot:
+        sao.screenshot(screenshot)
+    sao.click_button("Close")
+    sao.wait_for_dialog_closed()
+
+
+def read_outcome(sao: Sao) -> str:
+    """The sentence of the dialog Publish and Retry open: how publishing went."""
+    sao.wait(lambda: sao.dialog() is not None and sao.has_field("outcome"),
+             "the dialog saying how publishing went")
+    return sao.wait(lambda: sao.value("outcome"), "the outcome in the dialog")
 
 
 def wait_published(sao: Sao) -> str:

@@ -211,15 +211,36 @@ class Sao(Page):
             self.driver, By.CSS_SELECTOR, f"{self.MENU} .column-char")], "the menu")
 
     def _menu_row(self, name: str, after: WebElement | None) -> WebElement | None:
-        """The visible menu row called name (below the row after, when given)."""
-        cell = (f"td//div[contains(@class, 'column-char') "
-                f"and normalize-space(.)={xpath_literal(name)}]")
+        """The visible menu row called name (a child of the row after, when given: two
+        folders may have the same name, as Financial > KashFlow and Financial >
+        Configuration > KashFlow)."""
         if after is None:
+            cell = (f"td//div[contains(@class, 'column-char') "
+                    f"and normalize-space(.)={xpath_literal(name)}]")
             rows = self.driver.find_elements(
                 By.XPATH, f"//div[@id='menu']//tr[{cell}]")
-        else:
-            rows = after.find_elements(By.XPATH, f"following::tr[{cell}]")
-        return next((r for r in rows if r.is_displayed()), None)
+            return next((r for r in rows if r.is_displayed()), None)
+        # sao indents a row by its depth in the tree (its expander's margin, in em); the
+        # children of a row follow it until a row as shallow as it.
+        return self.driver.execute_script("""
+            const after = arguments[0], name = arguments[1];
+            const depth = (row) => {
+                const icon = row.querySelector('.expander img');
+                return icon ? parseFloat(icon.style.marginLeft || icon.style.marginRight
+                                         || '0') : 0;
+            };
+            const top = depth(after);
+            for (let row = after.nextElementSibling; row; row = row.nextElementSibling) {
+                if (row.offsetParent === null) continue;  // hidden
+                const level = depth(row);
+                if (level <= top) return null;
+                const text = row.querySelector('.column-char');
+                if (level === top + 1 && text
+                        && text.textContent.replace(/\\s+/g, ' ').trim() === name) {
+                    return row;
+                }
+            }
+            return null;""", after, name)
 
     def _find_menu(self, path: tuple[str, ...], timeout: float | None = None) -> WebElement:
         """The row of the last entry of path, opening the folders on the way. Clicking a

@@ -1,9 +1,11 @@
 """Logging in to sao, and who may reach the KashFlow connection.
 
 As in Dext, only administrators connect the accounting software ("If you cannot see the
-Connections section in the sidebar it means you don't have this access"): the KashFlow menu
-is under Financial > Configuration, which the plain user does not have, and the connection's
-buttons are the KashFlow Administrator group's.
+Connections section in the sidebar it means you don't have this access"): the connections
+are under Financial > Configuration > KashFlow, which the plain user does not have, and the
+connection's buttons are the KashFlow Administrator group's. The plain user, a KashFlow
+Publisher, has Financial > KashFlow: the publications, the documents not yet published, the
+log and KashFlow's lists.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ def test_plain_user_cannot_reach_the_kashflow_connection(
         plain_user: Sao, connected: dict, product: Product) -> None:
     sao = plain_user
     assert sao.user_name().startswith("Demo User")
-    # The menu: Financial without Configuration, so no KashFlow and no Connections.
+    # The menu: Financial without Configuration, so no Connections; Financial > KashFlow
+    # has what a publisher follows.
     assert sao.has_menu("Financial", "Invoices")
     assert not sao.has_menu("Financial", "Configuration")
-    assert "KashFlow" not in sao.menu_entries()
-    sao.screenshot("user-menu-without-kashflow")
+    assert sao.has_menu("Financial", "KashFlow", "Publications")
+    assert not sao.has_menu("Financial", "KashFlow", "Connections")
+    sao.screenshot("user-menu-publisher")
 
     # Following a link to the connection: it shows read-only, without the password and the
     # API key, and its buttons cannot be clicked.

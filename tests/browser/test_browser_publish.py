@@ -14,6 +14,7 @@ OSD-CR-0412 (already in KashFlow).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import requests
@@ -33,6 +34,8 @@ from .flows import (
     open_connection,
     open_supplier_invoice,
     publish_open_invoice,
+    publish_selection,
+    read_outcome,
     wait_published,
 )
 from .kashflow_web import KashFlowWeb
@@ -51,12 +54,20 @@ def test_suggest_mappings_maps_the_accounts(admin: Sao, connected: dict,
 
 def test_publish_one_invoice_from_its_form(plain_user: Sao, mapped: dict,
                                            purchases: KashFlowWeb) -> None:
-    """The plain user (KashFlow Publisher, not administrator) publishes."""
+    """The plain user (KashFlow Publisher, not administrator) publishes, and is told at once,
+    over the form, as which KashFlow purchase, with its link."""
     reference = "BT-2291-0031"
     open_supplier_invoice(plain_user, reference)
-    publish_open_invoice(plain_user, PUBLISH)
-    number = wait_published(plain_user)
-    assert number.isdigit(), number
+    plain_user.click_button(PUBLISH)
+    outcome = read_outcome(plain_user)
+    said = re.fullmatch(r"Published as KashFlow purchase (\d+)\.", outcome)
+    assert said, outcome
+    assert plain_user.value("url").endswith(f"/purchases/{said[1]}"), plain_user.value("url")
+    plain_user.screenshot("publish-1-outcome")
+    plain_user.click_button("Close")
+    plain_user.wait_for_dialog_closed()
+    plain_user.open_page("KashFlow")
+    assert wait_published(plain_user) == said[1]
     plain_user.screenshot("publish-1-invoice-published")
 
     assert purchases.purchase_references().count(reference) == 1
@@ -67,18 +78,9 @@ def test_publish_several_invoices_with_the_action(admin: Sao, mapped: dict,
     references = ("OSD-558102", "GPL-RENT-0110")
     admin.open_menu("Financial", "Invoices", "Supplier Invoices")
     admin.open_list_tab("All")
-    for reference in references:
-        admin.row(reference)
-    admin.select_rows(*references)
-    admin.launch_action(PUBLISH)
-    admin.wait(admin.dialog, "the wizard Publish to KashFlow")
-    admin.click_button("Publish")
     # scripts/run runs Tryton's queue worker: the wizard hands both to it and says so.
-    admin.wait_for_value("queued", "2")
-    assert admin.value("failed") == "0"
-    admin.screenshot("publish-2-wizard-result")
-    admin.click_button("Close")
-    admin.wait_for_dialog_closed()
+    publish_selection(admin, PUBLISH, *references, queued=2,
+                      screenshot="publish-2-wizard-result")
 
     def published() -> list[str]:
         found = purchases.purchase_references()
@@ -97,21 +99,19 @@ def test_a_failure_shows_its_reason_then_retry_publishes_once(
     requests.post(f"{product.mock}/_mock/faults", timeout=10,
                   json={"operation": "InsertReceipt", "kind": "error_before"},
                   ).raise_for_status()
-    publish_open_invoice(admin, PUBLISH)
-    # The answer was lost after InsertReceipt was sent: Outcome Unknown, which the form shows
-    # as still "Publishing" with the failure's message and hint (the failure's own name is
-    # not on the form).
-    message = admin.wait_reloading(
-        lambda: admin.has_field("kashflow_message") and admin.value("kashflow_message"),
-        "the KashFlow message")
-    assert "InsertReceipt" in message, message
+    # The answer was lost after the bill was sent: Outcome Unknown, which the dialog says at
+    # once, and the form shows as still "Publishing" with the failure's message and hint.
+    outcome = publish_open_invoice(admin, PUBLISH, screenshot="publish-3-failure-outcome")
+    assert outcome.startswith("Sent, but KashFlow's answer did not come back (Outcome Unknown)."), \
+        outcome
+    admin.wait(lambda: admin.value("kashflow_message"), "the KashFlow message")
     assert admin.value("kashflow_state") in ("Failed", "Publishing")
     assert "Retry" in admin.value("kashflow_hint")
     assert admin.has_button(RETRY)
     admin.screenshot("publish-3-failure-shown")
 
-    publish_open_invoice(admin, RETRY)
-    wait_published(admin)
+    outcome = publish_open_invoice(admin, RETRY)
+    assert outcome == f"Published as KashFlow purchase {wait_published(admin)}.", outcome
     assert purchases.purchase_references().count(reference) == 1
     purchases.screenshot("publish-4-kashflow-purchases")
 
@@ -140,8 +140,9 @@ def test_a_bill_already_in_kashflow_is_linked_not_sent_again(
     open_supplier_invoice(plain_user, reference)
     plain_user.open_page("KashFlow")
     assert not plain_user.has_label(ALLOW_DUPLICATE)  # offered only when it is needed
-    publish_open_invoice(plain_user, PUBLISH)
-    plain_user.wait_for_value("kashflow_failure", "Already in KashFlow", reload=True)
+    outcome = publish_open_invoice(plain_user, PUBLISH)
+    assert outcome.startswith("Not published: Already in KashFlow."), outcome
+    plain_user.wait_for_value("kashflow_failure", "Already in KashFlow")
     assert plain_user.value("kashflow_state") == "Failed"
     message = plain_user.value("kashflow_message")
     assert f"with the reference {reference} (number {typed})" in message, message

@@ -27,6 +27,15 @@ def test_refresh_integration_data_brings_a_new_supplier(admin: Sao, connected: d
     open_connection(admin, product)
     admin.open_page("Refresh")
     admin.click_button(REFRESH)
+    # Where it was pressed, a dialog says that it started (in the background) or how it ended.
+    admin.wait(lambda: admin.dialog() is not None and admin.has_field("status"),
+               "the dialog of Refresh Integration Data")
+    status = admin.wait(lambda: admin.value("status"), "the refresh's status in the dialog")
+    assert ("being refreshed from KashFlow in the background" in status
+            or "The lists were refreshed from KashFlow at" in status), status
+    admin.screenshot("refresh-started")
+    admin.click_button("Close")
+    admin.wait_for_dialog_closed()
     # The queue worker refreshes: the form is reloaded until it shows this refresh's summary.
     admin.wait_reloading(
         lambda: admin.value("refresh_state") == "Done" and

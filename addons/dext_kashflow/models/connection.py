@@ -151,7 +151,8 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
     def get_rec_name(self, name):
         company = self.company.rec_name if self.company else ''
         if self.username:
-            return f'{company} ({self.username})'
+            # Not in parentheses: sao titles a dialog "Action (record)".
+            return f'{company}, {self.username}'
         return company
 
     @classmethod

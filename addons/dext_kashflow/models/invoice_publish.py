@@ -1,9 +1,12 @@
 """Publishing invoices from Tryton: the Publish, Retry and Clear buttons, the
 queue, and the cron that retries what KashFlow could not take.
 
-Each document is sent by publisher.py, exactly once.
+Each document is sent by publisher.py, exactly once. The document a person
+clicks is published at once and the outcome shown to them
+(wizards/publish_outcome.py); a selection goes to the queue, oldest first.
 """
 import datetime as dt
+import re
 
 from trytond.i18n import gettext
 from trytond.model import ModelView
@@ -63,25 +66,72 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     @ModelView.button
     def kashflow_publish(cls, invoices):
-        """Check the documents, then publish them in the background.
+        """Check the documents, then publish them: the one a person clicked
+        at once, saying how it went; a selection in the background.
 
-        Every problem of every document is shown at once, and nothing is sent
-        while any document has one.
+        Every problem of every document is shown at once, and kept on the
+        document; nothing is sent while any document has one.
         """
         problems = cls.kashflow_check(invoices)
         if problems:
+            cls.kashflow_record_problems(problems)
             raise PublishError(gettext('dext_kashflow.msg_publish_problems',
                     problems='\n\n'.join(
                         f'{invoice.rec_name}:\n' + '\n'.join(
                             f'\u2022 {p}' for p in invoice_problems)
                         for invoice, invoice_problems in problems)))
+        if len(invoices) == 1:
+            # A person is waiting: one attempt now; what fails for a while
+            # is retried by the cron.
+            publisher.publish(invoices[0], interactive=True)
+            return cls.kashflow_outcome_action()
         cls.kashflow_queue(invoices)
+
+    @classmethod
+    def kashflow_outcome_action(cls):
+        "The dialog that tells the person who clicked how publishing went"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action')
+        return Action.get_action_id(
+            ModelData.get_id('dext_kashflow', 'wizard_publish_outcome'))
+
+    @classmethod
+    def kashflow_record_problems(cls, problems):
+        """Show the problems found by a check on each document, in place of
+        what an earlier attempt left there, and log the check.
+
+        In a transaction of its own: the caller's is rolled back by the
+        error that tells the user.
+        """
+        Publication = Pool().get('kashflow.publication')
+        with Transaction().new_transaction() as transaction, \
+                without_check_access():
+            for invoice, invoice_problems in problems:
+                try:
+                    publication = Publication.for_invoice(invoice)
+                except SQLConstraintError:
+                    # Another run created it at this moment: it checks too.
+                    transaction.rollback()
+                    continue
+                if publication.state == 'published':
+                    continue
+                publication.log('check', 'error', received=invoice_problems)
+                if publication.state == 'sending':
+                    # It may be in KashFlow: what it shows stays until a
+                    # look in KashFlow settles it.
+                    continue
+                publication.set(state='failed', failure='invalid',
+                    message='\n'.join(invoice_problems),
+                    hint=gettext('dext_kashflow.msg_hint_invalid'),
+                    next_attempt=None)
+            transaction.commit()
 
     @classmethod
     @ModelView.button
     def kashflow_retry(cls, invoices):
         "Publish again; what may have arrived in KashFlow is looked up first"
-        cls.kashflow_publish(invoices)
+        return cls.kashflow_publish(invoices)
 
     @classmethod
     @ModelView.button
@@ -152,10 +202,18 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def kashflow_publish_now(cls, invoices):
-        "Publish each invoice (run by the queue)"
+        """Publish each invoice (run by the queue), oldest first, so that
+        KashFlow's numbers follow the dates"""
         known = KnownDocuments()
-        for invoice in invoices:
+        for invoice in sorted(invoices, key=cls.kashflow_publish_order):
             publisher.publish(invoice, known)
+
+    @staticmethod
+    def kashflow_publish_order(invoice):
+        "By date, then number as people read it (9 before 10)"
+        number = [int(part) if part.isdigit() else part
+            for part in re.split(r'(\d+)', invoice.number or '')]
+        return (invoice.invoice_date or dt.date.max, number, invoice.id)
 
     @classmethod
     def kashflow_retry_due(cls):
@@ -177,26 +235,39 @@ class Invoice(metaclass=PoolMeta):
             cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
 
     @classmethod
-    @ModelView.button
+    @ModelView.button_action('dext_kashflow.wizard_clear')
     def kashflow_clear(cls, invoices):
+        "Ask first, saying whether KashFlow still has the document"
+        pass
+
+    @classmethod
+    def kashflow_forget(cls, invoices):
         """Forget what was published, so that the documents can be sent again.
 
         For an administrator who deleted the document in KashFlow, or who
         checked that a document stuck in "Publishing" never arrived there.
         """
         Publication = Pool().get('kashflow.publication')
-        publications = cls.kashflow_publications(invoices)
+        publications = cls.kashflow_check_not_running(invoices)
         for invoice in invoices:
             publication = publications.get(invoice.id)
             if not publication:
                 continue
-            if publication.claimed_at and (
-                    dt.datetime.now() - publication.claimed_at < CLAIM_TIMEOUT):
-                raise PublishError(gettext(
-                        'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
             publication.log('clear', 'ok', sent={
                     'kashflow_number': publication.kashflow_number})
             publication.set(**Publication.cleared_values())
+
+    @classmethod
+    def kashflow_check_not_running(cls, invoices):
+        "Refuse to clear what a run is publishing; the publications by invoice id"
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if publication and publication.claimed_at and (
+                    dt.datetime.now() - publication.claimed_at < CLAIM_TIMEOUT):
+                raise PublishError(gettext(
+                        'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
+        return publications
 
     @classmethod
     @ModelView.button

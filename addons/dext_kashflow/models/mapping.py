@@ -1,7 +1,7 @@
 "Which KashFlow nominal code and VAT rate stand for a Tryton account and tax."
 from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 
 from .lists import EXEMPT_ID
 
@@ -14,6 +14,25 @@ class _Mapping(ModelSQL, ModelView):
     company = fields.Function(
         fields.Many2One('company.company', "Company"),
         'on_change_with_company', searcher='search_company')
+    deactivated = fields.Function(
+        fields.Boolean(
+            "No Longer in KashFlow",
+            help="KashFlow no longer has what this maps to: choose another "
+            "one, or publishing stops at this line."),
+        'on_change_with_deactivated')
+
+    # The field of the KashFlow list row the mapping maps to.
+    _target = None
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(Eval('deactivated'), 'warning', '')),
+            ]
+
+    def on_change_with_deactivated(self, name=None):
+        target = getattr(self, self._target, None)
+        return bool(target and not target.active)
 
     @fields.depends('connection', '_parent_connection.company')
     def on_change_with_company(self, name=None):
@@ -27,6 +46,7 @@ class _Mapping(ModelSQL, ModelView):
 class AccountMapping(_Mapping):
     __name__ = 'kashflow.account_mapping'
     __string__ = "KashFlow Account Mapping"
+    _target = 'nominal'
     account = fields.Many2One(
         'account.account', "Account", required=True, ondelete='CASCADE',
         domain=[
@@ -46,6 +66,10 @@ class AccountMapping(_Mapping):
             ('account_unique', Unique(t, t.connection, t.account),
                 'dext_kashflow.msg_account_mapping_unique'),
             ]
+
+    @fields.depends('nominal')
+    def on_change_with_deactivated(self, name=None):
+        return super().on_change_with_deactivated(name)
 
     def get_rec_name(self, name):
         return f'{self.account.rec_name} \u2192 {self.nominal.rec_name}'
@@ -82,6 +106,7 @@ class AccountMapping(_Mapping):
 class TaxMapping(_Mapping):
     __name__ = 'kashflow.tax_mapping'
     __string__ = "KashFlow Tax Mapping"
+    _target = 'vat_rate'
     tax = fields.Many2One(
         'account.tax', "Tax", required=True, ondelete='CASCADE',
         domain=[
@@ -100,6 +125,10 @@ class TaxMapping(_Mapping):
             ('tax_unique', Unique(t, t.connection, t.tax),
                 'dext_kashflow.msg_tax_mapping_unique'),
             ]
+
+    @fields.depends('vat_rate')
+    def on_change_with_deactivated(self, name=None):
+        return super().on_change_with_deactivated(name)
 
     def get_rec_name(self, name):
         return f'{self.tax.rec_name} \u2192 {self.vat_rate.rec_name}'

@@ -86,6 +86,22 @@ class DextKashflowTestCase(
             connection.save()
         return connection
 
+    def test_publish_order_follows_dates_then_numbers(self):
+        "A selection is published oldest first; 9 before 10, as people read them"
+        import datetime as dt
+        from types import SimpleNamespace
+
+        from ..models.invoice_publish import Invoice
+        day = dt.date(2026, 3, 1)
+        invoices = [
+            SimpleNamespace(id=1, invoice_date=day, number='SUP-10'),
+            SimpleNamespace(id=2, invoice_date=day - dt.timedelta(1), number='SUP-11'),
+            SimpleNamespace(id=3, invoice_date=day, number='SUP-9'),
+            ]
+        self.assertEqual(
+            [i.id for i in sorted(invoices, key=Invoice.kashflow_publish_order)],
+            [2, 3, 1])
+
     def test_api_settings_url(self):
         self.assertEqual(
             api_settings_url('https://securedwebapp.com/api/service.asmx'),

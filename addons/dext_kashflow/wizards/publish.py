@@ -1,6 +1,7 @@
-"The Publish wizard: many documents at once, with a report of what happened."
+"""The Publish wizard: many documents at once, with a report of what happened;
+and Retry on a selection of publications, the same way."""
 import trytond.config as config
-from trytond.i18n import gettext
+from trytond.i18n import gettext, ngettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -36,25 +37,35 @@ class Publish(Wizard):
             Button("Close", 'end', 'tryton-close', default=True),
             ])
 
+    def documents(self):
+        "The documents selected"
+        return list(self.records)
+
     def default_start(self, fields):
-        invoices = self.records
+        invoices = self.documents()
         published = [i for i in invoices if i.kashflow_state == 'published']
-        return {
-            'summary': gettext('dext_kashflow.msg_publish_wizard_summary',
-                count=len(invoices) - len(published), published=len(published)),
-            }
+        count = len(invoices) - len(published)
+        summary = ngettext('dext_kashflow.msg_publish_wizard_summary', count,
+            count=count)
+        if published:
+            summary += ' ' + ngettext(
+                'dext_kashflow.msg_publish_wizard_summary_published',
+                len(published), published=len(published))
+        return {'summary': summary}
 
     def transition_publish(self):
         Invoice = Pool().get('account.invoice')
-        invoices = [i for i in self.records if i.kashflow_state != 'published']
-        self.result.skipped = len(self.records) - len(invoices)
+        documents = self.documents()
+        invoices = [i for i in documents if i.kashflow_state != 'published']
+        self.result.skipped = len(documents) - len(invoices)
         # No separate check here: the publisher checks each document and
         # records its problems on it, which the report below reads back.
         if config.getboolean('queue', 'worker', default=False):
             Invoice.kashflow_queue(invoices)
             self.result.queued = len(invoices)
             self.result.published = self.result.failed = 0
-            self.result.report = gettext('dext_kashflow.msg_publish_wizard_queued',
+            self.result.report = ngettext(
+                'dext_kashflow.msg_publish_wizard_queued', len(invoices),
                 count=len(invoices))
             return 'result'
         Invoice.kashflow_publish_now(invoices)
@@ -75,8 +86,9 @@ class Publish(Wizard):
         self.result.queued = len(running)
         self.result.failed = len(failed)
         self.result.report = '\n\n'.join(
-            f'{name}: {reason}' for name, reason in failed + running) or gettext(
-            'dext_kashflow.msg_publish_wizard_all_done', count=self.result.published)
+            f'{name}: {reason}' for name, reason in failed + running) or ngettext(
+            'dext_kashflow.msg_publish_wizard_all_done', self.result.published,
+            count=self.result.published)
         return 'result'
 
     def default_result(self, fields):
@@ -87,3 +99,11 @@ class Publish(Wizard):
             'skipped': self.result.skipped,
             'report': self.result.report,
             }
+
+
+class RetryPublications(Publish):
+    "Retry, from the Publications list, the documents of the selected ones"
+    __name__ = 'kashflow.publication.retry'
+
+    def documents(self):
+        return [p.invoice for p in self.records]
