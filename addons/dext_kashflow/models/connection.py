@@ -13,7 +13,13 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from kashflow import DEFAULT_URL, KashFlowClient
-from kashflow.errors import AccessDeniedError, AuthenticationError, KashFlowError, TransientError
+from kashflow.errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    ConfigurationError,
+    KashFlowError,
+    TransientError,
+)
 
 from .. import sync
 from ..exceptions import ConnectionExpiredError, KashFlowUnavailableError, KashFlowUserError
@@ -67,6 +73,9 @@ def error_message(connection_name, url, error):
             connection=connection_name, reason=str(error))
     if isinstance(error, TransientError):
         return gettext('dext_kashflow.msg_kashflow_unreachable',
+            url=url, reason=str(error))
+    if isinstance(error, ConfigurationError):
+        return gettext('dext_kashflow.msg_kashflow_address',
             url=url, reason=str(error))
     return gettext('dext_kashflow.msg_kashflow_refused', reason=str(error))
 

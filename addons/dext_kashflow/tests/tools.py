@@ -113,6 +113,28 @@ def wait_until_resendable(invoice):
         time.sleep(max(0, wait) + 0.1)
 
 
+def redirecting_url(target):
+    """A service URL whose server answers every request with a redirect to
+    target (an old address, or a trap), and counts what reaches target"""
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(307)
+            self.send_header('Location', target)
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+        do_GET = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f'http://127.0.0.1:{server.server_address[1]}/api/service.asmx'
+
+
 def closed_port_url():
     "A service URL on which nothing listens"
     with socket.socket() as sock:

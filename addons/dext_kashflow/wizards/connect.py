@@ -19,6 +19,7 @@ from kashflow.errors import (
     ApiDisabledError,
     AuthenticationError,
     AutoAuthError,
+    ConfigurationError,
     IPNotAllowedError,
     KashFlowError,
     TransientError,
@@ -205,6 +206,9 @@ def connect_error(error, url, autoauth_error=None):
         name = 'msg_connect_autoauth'
     elif isinstance(error, TransientError):
         name = 'msg_connect_unreachable'
+    elif isinstance(error, ConfigurationError):
+        # A redirect, a refused certificate, an unknown host: the address.
+        name = 'msg_connect_address'
     else:
         name = 'msg_connect_failed'
     autoauth = autoauth_error.status_detail or str(autoauth_error) \
