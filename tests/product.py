@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,21 @@ class ProductRunner:
             cluster = self.product.postgres_cluster()
             if cluster and not Path(cluster).is_relative_to(self.var):
                 shutil.rmtree(cluster, ignore_errors=True)
+
+
+def new_supplier_invoice(user: TrytonSession, template: str = "BT-2291-0031") -> dict[str, Any]:
+    """A posted supplier invoice of its own: a copy of the demo bill with reference template,
+    dated today, with a new reference, so that no other test's invoice is touched. Its id and
+    reference."""
+    [found] = user.search_read("account.invoice", [("reference", "=", template)], ["id"])
+    reference = f"BG-{uuid.uuid4().hex[:8].upper()}"
+    today = dt.date.today()
+    [copy] = user.call("model.account.invoice.copy", [found["id"]], {
+        "reference": reference,
+        "invoice_date": {"__class__": "date", "year": today.year, "month": today.month,
+                         "day": today.day}})
+    user.call("model.account.invoice.post", [copy])
+    [invoice] = user.search_read("account.invoice", [("id", "=", copy)],
+                                 ["id", "reference", "state"])
+    assert invoice["state"] == "posted", invoice
+    return invoice

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import asdict
 
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
@@ -78,11 +79,24 @@ def fail(publication, failure, message, hint, retry=False, next_attempt=None,
         **values):
     if retry and not next_attempt:
         next_attempt = dt.datetime.now() + publication.retry_delay()
+    if next_attempt:
+        schedule_retry(publication, next_attempt)
     checkpoint(publication,
         state='failed' if failure != 'unclear' else 'sending',
         failure=failure, message=message, hint=hint, claimed_at=None,
         next_attempt=next_attempt, **values)
     raise Stop
+
+
+def schedule_retry(publication, when):
+    """With queue workers, a task due at when retries the document on time;
+    without, the retry cron does (a task now would run at once)."""
+    if not config.getboolean('queue', 'worker', default=False):
+        return
+    Invoice = Pool().get('account.invoice')
+    with Transaction().set_context(queue_name='kashflow',
+            queue_scheduled_at=max(when - dt.datetime.now(), dt.timedelta(0))):
+        Invoice.__queue__.kashflow_publish_due([publication.invoice])
 
 
 class Run:

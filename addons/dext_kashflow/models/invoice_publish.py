@@ -220,19 +220,21 @@ class Invoice(metaclass=PoolMeta):
         """Publish again what KashFlow could not take, when its retry is due,
         and what a run that died left "Publishing" (cron)"""
         Publication = Pool().get('kashflow.publication')
-        now = dt.datetime.now()
-        publications = Publication.search(['OR', [
-                    ('state', 'in', ['failed', 'sending']),
-                    ('failure', 'in', ['unavailable', 'unclear']),
-                    ('next_attempt', '<=', now),
-                    ], [
-                    # Its claim has lapsed: the next run looks in KashFlow
-                    # for what it may have sent before sending anything.
-                    ('state', '=', 'sending'),
-                    ('claimed_at', '<', now - CLAIM_TIMEOUT),
-                    ]])
+        publications = Publication.search(Publication.due_domain())
         if publications:
             cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
+
+    @classmethod
+    def kashflow_publish_due(cls, invoices):
+        """Publish those of invoices whose retry is due (a task the publisher
+        scheduled for that time; the cron above is the safety net)"""
+        Publication = Pool().get('kashflow.publication')
+        with without_check_access():
+            due = Publication.search([
+                    ('invoice', 'in', [i.id for i in invoices]),
+                    *Publication.due_domain(),
+                    ])
+        cls.kashflow_publish_now(cls.browse([p.invoice.id for p in due]))
 
     @classmethod
     @ModelView.button_action('dext_kashflow.wizard_clear')

@@ -211,6 +211,21 @@ class Publication(ModelSQL, ModelView):
         self.attempts = (self.attempts or 0) + 1
         return True
 
+    @classmethod
+    def due_domain(cls, now=None):
+        """The publications to publish again now: their retry is due, or the
+        run that claimed them died (its claim lapsed), and the next run looks
+        in KashFlow for what it may have sent before sending anything"""
+        now = now or dt.datetime.now()
+        return [['OR', [
+                    ('state', 'in', ['failed', 'sending']),
+                    ('failure', 'in', ['unavailable', 'unclear']),
+                    ('next_attempt', '<=', now),
+                    ], [
+                    ('state', '=', 'sending'),
+                    ('claimed_at', '<', now - CLAIM_TIMEOUT),
+                    ]]]
+
     def retry_delay(self):
         index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
         return RETRY_DELAYS[index]
