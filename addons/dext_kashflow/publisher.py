@@ -165,7 +165,7 @@ class Run:
         self.prepared = prepare(self.invoice, self.connection)
         problems = self.prepared.problems
         if problems:
-            self.publication.log('check', 'error', received=problems)
+            self.publication.add_log('check', 'error', received=problems)
             fail(self.publication, 'invalid', '\n'.join(problems),
                 gettext('dext_kashflow.msg_hint_invalid'))
 
@@ -216,7 +216,7 @@ class Run:
             self.check_not_in_kashflow(document)
         notes = '\n'.join(prepared.notes) or None
         if notes:
-            publication.log('check', 'ok', received=notes)
+            publication.add_log('check', 'ok', received=notes)
         checkpoint(publication, state='sending', document_sent_at=dt.datetime.now(),
             kind=prepared.kind, reference=document.reference, notes=notes,
             connection=self.connection.id)
@@ -240,7 +240,7 @@ class Run:
                 document.party_id, log_ok=False))
         if not found:
             return
-        self.publication.log('duplicates', 'error', received={
+        self.publication.add_log('duplicates', 'error', received={
                 'found': [d.number for d in found]})
         single = found[0] if len(found) == 1 else None
         fail(self.publication, 'duplicate', gettext(
@@ -320,7 +320,7 @@ class Run:
                     ('kashflow_number', '!=', None),
                     ], limit=1)
         if not originals:
-            publication.log('credit', 'skipped', received=gettext(
+            publication.add_log('credit', 'skipped', received=gettext(
                     'dext_kashflow.msg_credit_original_not_published',
                     invoice=credited.rec_name))
             checkpoint(publication, credit_applied=True)
@@ -371,7 +371,7 @@ class Run:
         except KashFlowError as error:
             # The client's words, with KashFlow's operation, stay in the log.
             unclear = isinstance(error, UnclearOutcomeError)
-            publication.log(action, 'unclear' if unclear else 'error', sent,
+            publication.add_log(action, 'unclear' if unclear else 'error', sent,
                 str(error))
             if not unclear:
                 self.stop(outcome(error, action, publication.kind, self.connection),
@@ -386,7 +386,7 @@ class Run:
                 resend_after=resend_after, next_attempt=max(resend_after,
                     dt.datetime.now() + publication.retry_delay()))
         if log_ok:
-            publication.log(action, 'ok', sent, summary(result))
+            publication.add_log(action, 'ok', sent, summary(result))
             checkpoint(publication)
         return result
 

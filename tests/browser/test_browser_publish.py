@@ -97,13 +97,13 @@ def test_a_failure_shows_its_reason_then_retry_publishes_once(
     reference = "NPG-7730114"
     open_supplier_invoice(admin, reference)
     requests.post(f"{product.mock}/_mock/faults", timeout=10,
-                  json={"operation": "InsertReceipt", "kind": "error_before"},
+                  json={"operation": "InsertReceipt", "kind": "rate_limit"},
                   ).raise_for_status()
-    # The answer was lost after the bill was sent: Outcome Unknown, which the dialog says at
-    # once, and the form shows as still "Publishing" with the failure's message and hint.
+    # KashFlow turned the bill away ("too many requests", nothing applied): the dialog says so
+    # at once, and the form keeps the failure's message and hint. (A bill sent without an
+    # answer is not sent again for a while: scenario_kashflow_publish_faults.rst.)
     outcome = publish_open_invoice(admin, PUBLISH, screenshot="publish-3-failure-outcome")
-    assert outcome.startswith("Sent, but KashFlow's answer did not come back (Outcome Unknown)."), \
-        outcome
+    assert outcome.startswith("Not published: KashFlow Unavailable."), outcome
     admin.wait(lambda: admin.value("kashflow_message"), "the KashFlow message")
     assert admin.value("kashflow_state") in ("Failed", "Publishing")
     assert "Retry" in admin.value("kashflow_hint")

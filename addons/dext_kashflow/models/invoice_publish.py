@@ -116,7 +116,7 @@ class Invoice(metaclass=PoolMeta):
                     continue
                 if publication.state == 'published':
                     continue
-                publication.log('check', 'error', received=invoice_problems)
+                publication.add_log('check', 'error', received=invoice_problems)
                 if publication.state == 'sending':
                     # It may be in KashFlow: what it shows stays until a
                     # look in KashFlow settles it.
@@ -147,7 +147,7 @@ class Invoice(metaclass=PoolMeta):
                     and publication.found_number):
                 raise PublishError(gettext('dext_kashflow.msg_link_not_single',
                         invoice=invoice.rec_name))
-            publication.log('link', 'ok', sent={
+            publication.add_log('link', 'ok', sent={
                     'kashflow_number': publication.found_number})
             publication.set(state='published', failure=None, message=None,
                 hint=None, next_attempt=None,
@@ -255,7 +255,7 @@ class Invoice(metaclass=PoolMeta):
             publication = publications.get(invoice.id)
             if not publication:
                 continue
-            publication.log('clear', 'ok', sent={
+            publication.add_log('clear', 'ok', sent={
                     'kashflow_number': publication.kashflow_number})
             publication.set(**Publication.cleared_values())
 
@@ -299,7 +299,7 @@ class Invoice(metaclass=PoolMeta):
             publication = publications.get(invoice.id)
             if not (publication and publication.file_unconfirmed):
                 continue
-            publication.log('attachment', 'ok', received=gettext(
+            publication.add_log('attachment', 'ok', received=gettext(
                     'dext_kashflow.msg_files_confirmed_by_user'))
             publication.set(file_unconfirmed=False, warning=None,
                 attachment_ids=publication.attachment_ids.replace(

@@ -125,6 +125,14 @@ class Publication(ModelSQL, ModelView):
     def default_state(cls):
         return 'queued'
 
+    @classmethod
+    def view_attributes(cls):
+        # The texts show only when they say something.
+        return super().view_attributes() + [
+            (f'/form//separator[@name="{name}"]', 'states', {
+                    'invisible': ~Eval(name)})
+            for name in ['warning', 'notes']]
+
     def get_rec_name(self, name):
         return self.invoice.rec_name
 
@@ -230,7 +238,7 @@ class Publication(ModelSQL, ModelView):
         index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
         return RETRY_DELAYS[index]
 
-    def log(self, action, outcome, sent=None, received=None):
+    def add_log(self, action, outcome, sent=None, received=None):
         "Record one call to KashFlow (or one decision)"
         Log = Pool().get('kashflow.publication.log')
         with without_check_access():
