@@ -194,7 +194,8 @@ def safe_parser() -> etree.XMLParser:
 
 
 def wsdl_bytes() -> bytes:
-    return resources.files("kashflow").joinpath("wsdl/kashflow.wsdl").read_bytes()
+    """The mock's own copy of the project's WSDL (scripts/make_wsdl.py writes both)."""
+    return resources.files(__package__).joinpath("wsdl/kashflow.wsdl").read_bytes()
 
 
 @cache
