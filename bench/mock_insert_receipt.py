@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import os
 import re
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,15 +35,27 @@ SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8",
                 "SOAPAction": '"KashFlow/InsertReceipt"'}
 
 
+@dataclass
+class Mock:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the mock's process has used: on a busy machine, a steadier figure
+        than the wall clock."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_mock(*options: str) -> Iterator[str]:
-    """python -m mock_kashflow on a free port, with its base URL; killed at the end."""
+def running_mock(*options: str) -> Iterator[Mock]:
+    """python -m mock_kashflow on a free port; killed at the end."""
     process = subprocess.Popen([sys.executable, "-m", "mock_kashflow", "--port", "0", *options],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         match = re.search(r"on (http://\S+)", process.stdout.readline())
         assert match, "the mock did not start"
-        yield match.group(1)
+        yield Mock(match.group(1), process.pid)
     finally:
         process.kill()
         process.wait()
@@ -86,18 +100,20 @@ def post_receipt(base_url: str, body: bytes) -> None:
     assert b"<Status>OK</Status>" in answer, answer[:300]
 
 
-def inserts_per_second(base_url: str, calls: int, threads: int) -> float:
-    body = insert_receipt_body(*new_account(base_url), lines=5)
-    post_receipt(base_url, body)  # warm up
+def inserts_per_second(mock: Mock, calls: int, threads: int) -> tuple[float, float]:
+    """Calls answered per second, and the mock's CPU time per call."""
+    body = insert_receipt_body(*new_account(mock.url), lines=5)
+    post_receipt(mock.url, body)  # warm up
 
     def worker(count: int) -> None:
         for _ in range(count):
-            post_receipt(base_url, body)
+            post_receipt(mock.url, body)
 
-    started = time.perf_counter()
+    calls = calls // threads * threads
+    started, cpu = time.perf_counter(), mock.cpu_seconds()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(worker, [calls // threads] * threads))
-    return calls // threads * threads / (time.perf_counter() - started)
+    return calls / (time.perf_counter() - started), (mock.cpu_seconds() - cpu) / calls
 
 
 def small_write_after_a_big_receipt(base_url: str, big_lines: int) -> tuple[float, float]:
@@ -154,19 +170,20 @@ def main() -> None:
                 ("--state FILE", ("--state", state)),
                 ("--state FILE --fsync", ("--state", state + "-fsync", "--fsync"))]
         for label, options in runs:
-            with running_mock(*options) as base_url:
-                rate = inserts_per_second(base_url, args.calls, args.threads)
-            print(f"  {label:22} {rate:8.0f} InsertReceipt/s")
+            with running_mock(*options) as mock:
+                rate, cpu = inserts_per_second(mock, args.calls, args.threads)
+            print(f"  {label:22} {rate:8.0f} InsertReceipt/s   (the mock's CPU "
+                  f"{cpu * 1000:.2f} ms/call)")
 
         print(f"A 1-line receipt after one of {args.big_lines:,} lines, with --state FILE:")
-        with running_mock("--state", str(Path(folder) / "big.json")) as base_url:
-            big, small = small_write_after_a_big_receipt(base_url, args.big_lines)
+        with running_mock("--state", str(Path(folder) / "big.json")) as mock:
+            big, small = small_write_after_a_big_receipt(mock.url, args.big_lines)
         print(f"  the big receipt        {big * 1000:8.0f} ms")
         print(f"  the 1-line receipt     {small * 1000:8.1f} ms")
 
     print("kashflow client, one call at a time (no state file):")
-    with running_mock() as base_url:
-        total, own = client_times(base_url, min(args.calls, 300))
+    with running_mock() as mock:
+        total, own = client_times(mock.url, min(args.calls, 300))
     print(f"  round trip             {total * 1000:8.2f} ms/call")
     print(f"  client's own time      {own * 1000:8.2f} ms/call (building, zeep, parsing)")
 

@@ -22,6 +22,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .values import json_default
+
 FOLD_BYTES = 64 * 1024 * 1024
 FIRST_DBID = 100001
 
@@ -70,7 +72,8 @@ class StateFile:
 
     def append(self, entry: Entry) -> None:
         assert self._fd is not None, "load() the state first"
-        data = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
+        # Records go as they are, Decimals and datetimes as to_json writes them.
+        data = (json.dumps(entry, separators=(",", ":"), default=json_default) + "\n").encode()
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view):]

@@ -44,6 +44,10 @@ ID_FIELDS = {
 # The key of every record list of an account, for the journal (credit allocations have none).
 RECORD_KEYS: dict[str, str | None] = {
     **ID_FIELDS, "attachments": "AttachmentID", "credit_allocations": None}
+# What a write may change besides records, journaled whole with each write: the company
+# details, VAT registration and payment methods are set when an account is made, and no write
+# changes them (one that did would add its field here).
+CHANGEABLE_FIELDS = ("username", "password", "settings", "access_list", "last_numbers")
 
 
 def new_autoauth_key() -> str:
@@ -76,7 +80,7 @@ class Change:
 
     def to_json(self) -> list[Any]:
         head = [self.operation, self.collection, RECORD_KEYS[self.collection], self.key]
-        return head if self.record is None else [*head, to_json(self.record)]
+        return head if self.record is None else [*head, self.record]  # the journal encodes it
 
 
 @dataclass
@@ -155,12 +159,12 @@ class Account:
 
     # JSON (control API and --state files) -------------------------------
 
-    def to_json(self, lists: bool = True) -> dict[str, Any]:
-        """The account as JSON; with lists=False, only what is not a record list."""
+    def to_json(self, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The account as JSON: all of it, or only the fields named."""
         # Not asdict(self): its deep copy is most of the time, and to_json copies anyway.
-        return {f.name: to_json(asdict(value) if is_dataclass(value) else value)
-                for f in fields(self) if lists or f.name not in RECORD_KEYS
-                for value in [getattr(self, f.name)]}
+        return {name: to_json(asdict(value) if is_dataclass(value) else value)
+                for name in only or [f.name for f in fields(self)]
+                for value in [getattr(self, name)]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
@@ -227,7 +231,7 @@ class Backend:
         happened."""
         with self.lock:
             changes, account.pending = account.pending, []
-            self._journal({"account": account.to_json(lists=False),
+            self._journal({"account": account.to_json(only=CHANGEABLE_FIELDS),
                            "changes": [change.to_json() for change in changes]})
 
     def take_fault(self, operation: str) -> Fault | None:

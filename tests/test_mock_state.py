@@ -105,6 +105,7 @@ def write_everything(server: ThreadedMockServer) -> str:
     added_ip = pages.post("/api-settings/access-list", data={
         "ip": "203.0.113.7", "comment": "Office", "csrf_token": token})
     assert added_ip.status_code == 302
+    account.settings(password="a-new-secret")
     return account.username
 
 
