@@ -10,7 +10,8 @@ state, so it takes no lock). At start, the snapshot is read, the journals after 
 last line cut short by a kill is ignored) and folded into a new snapshot.
 
 Files: FILE, the snapshot, which names the first journal it does not hold, and FILE.journal.N.
-This module knows JSON only: records live in named lists and are found by a named key field.
+This module knows the state as JSON only: records live in named lists of each account and are
+found by a named key field (see Replay).
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def empty_state() -> State:
 
 class StateFile:
     def __init__(self, path: str | os.PathLike[str], fsync: bool = False,
-                 fold_bytes: int = FOLD_BYTES):
+                 fold_bytes: int | None = None):
         self.path = Path(path)
         self.fsync = fsync
-        self.fold_bytes = fold_bytes
+        self.fold_bytes = fold_bytes or FOLD_BYTES
         self.generation = 0  # the journal being written
         self._fd: int | None = None
         self._written = 0

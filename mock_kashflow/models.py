@@ -78,9 +78,10 @@ class Change:
     key: Any  # the record's key before the change
     record: Record | None = None
 
-    def to_json(self) -> list[Any]:
+    def as_journal(self) -> list[Any]:
+        """The change as journal.Replay reads it (the journal encodes the record's values)."""
         head = [self.operation, self.collection, RECORD_KEYS[self.collection], self.key]
-        return head if self.record is None else [*head, self.record]  # the journal encodes it
+        return head if self.record is None else [*head, self.record]
 
 
 @dataclass
@@ -196,7 +197,7 @@ class Backend:
         self._next_dbid = FIRST_DBID
         self.store: StateFile | None = None
         if state_file:
-            self.store = StateFile(state_file, fsync, *([fold_bytes] if fold_bytes else []))
+            self.store = StateFile(state_file, fsync, fold_bytes)
             self._load(self.store.load())
 
     def reset(self) -> None:
@@ -232,7 +233,7 @@ class Backend:
         with self.lock:
             changes, account.pending = account.pending, []
             self._journal({"account": account.to_json(only=CHANGEABLE_FIELDS),
-                           "changes": [change.to_json() for change in changes]})
+                           "changes": [change.as_journal() for change in changes]})
 
     def take_fault(self, operation: str) -> Fault | None:
         with self.lock:

@@ -228,6 +228,9 @@ def test_nothing_answered_is_lost_when_the_mock_is_killed(tmp_path, options):
                 future.result()
     finally:
         stop(process)
+    generations = [int(p.suffix[1:]) for p in tmp_path.glob("state.json.journal.*")]
+    if options:
+        assert max(generations) > 1, "no snapshot was made while the clients were writing"
 
     process, url = start_mock(state_file, *options)
     try:
