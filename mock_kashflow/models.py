@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .journal import FIRST_DBID, StateFile
@@ -162,8 +162,8 @@ class Account:
 
     def to_json(self, only: tuple[str, ...] | None = None) -> dict[str, Any]:
         """The account as JSON: all of it, or only the fields named."""
-        # Not asdict(self): its deep copy is most of the time, and to_json copies anyway.
-        return {name: to_json(asdict(value) if is_dataclass(value) else value)
+        # Not asdict(): its deep copy is most of the time, and to_json copies anyway.
+        return {name: to_json(vars(value) if is_dataclass(value) else value)
                 for name in only or [f.name for f in fields(self)]
                 for value in [getattr(self, name)]}
 
