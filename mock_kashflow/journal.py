@@ -59,10 +59,12 @@ class StateFile:
         """The state on disk, the snapshot with its journals replayed; then a new snapshot
         holds all of it and a new journal is open for writes."""
         state = read_state(self.path)
-        self.generation = max([state["journal"], *(g + 1 for g in journals(self.path))])
-        state["journal"] = self.generation
-        self.write_snapshot(state)
-        self._remove_journals_before(self.generation)
+        found = journals(self.path)
+        self.generation = max([state["journal"], *(g + 1 for g in found)])
+        if found or not self.path.exists():
+            state["journal"] = self.generation
+            self.write_snapshot(state)
+            self._remove_journals_before(self.generation)
         self._open_journal()
         self._folder = threading.Thread(target=self._fold_when_woken, daemon=True,
                                         name="mock-kashflow-snapshots")

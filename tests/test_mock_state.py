@@ -163,6 +163,16 @@ def test_a_state_file_from_before_the_journal_is_read(tmp_path):
         assert ok_value(reply, "InsertReceiptResult") == 4
 
 
+def test_a_reset_is_kept(tmp_path):
+    state_file = tmp_path / "state.json"
+    with mock_on(state_file) as server:
+        before = new_account(server.url).username
+        requests.post(f"{server.url}/_mock/reset", timeout=10).raise_for_status()
+        after = new_account(server.url).username
+    with mock_on(state_file) as server:
+        assert set(server.backend.accounts) == {after}, before
+
+
 def test_removing_the_state_file_starts_again(tmp_path):
     """scripts/run --reset removes FILE only: journals left beside it are not read."""
     state_file = tmp_path / "state.json"
