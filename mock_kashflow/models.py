@@ -5,8 +5,8 @@ write them to the wire as they are. One lock guards everything: the threaded
 server may run many requests at once, and KashFlow numbers must stay unique.
 
 With --state FILE, a write ends with Backend.commit(account), which journals what changed:
-the account's fields that are not record lists, and the records noted with Account.add,
-changed or remove (see journal.py).
+the account's CHANGEABLE_FIELDS, and the records noted with Account.add, changed or remove
+(see journal.py). Code that changes a record list in place goes through these three.
 """
 
 from __future__ import annotations
