@@ -1,106 +1,191 @@
-"""How fast the mock KashFlow answers InsertReceipt with 5 lines, and our client's own cost.
+"""How fast the mock KashFlow answers InsertReceipt with 5 lines, with and without --state FILE,
+and our client's own cost.
 
-Prints figures; asserts nothing. Run: .venv/bin/python bench/mock_insert_receipt.py [--calls N]
+The mock runs as `python -m mock_kashflow` in a process of its own, as people and scripts/run
+start it; this process is the clients. Prints figures; asserts nothing.
+
+Run: .venv/bin/python bench/mock_insert_receipt.py [--calls N] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
+import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from rawsoap import document, line, new_account  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+USERNAME, PASSWORD = "bench@example.com", "Bench-1"
+SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8",
+                "SOAPAction": '"KashFlow/InsertReceipt"'}
 
-from mock_kashflow import ThreadedMockServer  # noqa: E402
+
+@dataclass
+class Mock:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the mock's process has used: on a busy machine, a steadier figure
+        than the wall clock."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def raw_requests_per_second(account, body: str, calls: int, threads: int) -> float:
-    from rawsoap import envelope
+@contextmanager
+def running_mock(*options: str) -> Iterator[Mock]:
+    """python -m mock_kashflow on a free port; killed at the end."""
+    process = subprocess.Popen([sys.executable, "-m", "mock_kashflow", "--port", "0", *options],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        match = re.search(r"on (http://\S+)", process.stdout.readline())
+        assert match, "the mock did not start"
+        yield Mock(match.group(1), process.pid)
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
 
-    inner = (f"<UserName>{account.username}</UserName><Password>{account.password}</Password>"
-             + body)
-    data = envelope("InsertReceipt", inner).encode()
-    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"KashFlow/InsertReceipt"'}
 
-    def worker(n: int) -> None:
-        with requests.Session() as session:
-            for _ in range(n):
-                response = session.post(account.url, data=data, headers=headers, timeout=30)
-                assert b"<Status>OK</Status>" in response.content, response.text[:300]
+def new_account(base_url: str) -> tuple[int, int]:
+    """A demo account any IP may use; its first supplier's id and a nominal code's id."""
+    accounts = f"{base_url}/_mock/accounts"
+    requests.post(accounts, timeout=30, json={
+        "username": USERNAME, "password": PASSWORD, "seed": "demo"}).raise_for_status()
+    requests.patch(f"{accounts}/{USERNAME}/settings", json={"restrict_ips": False},
+                   timeout=30).raise_for_status()
+    state = requests.get(f"{accounts}/{USERNAME}", timeout=30).json()
+    return state["suppliers"][0]["SupplierID"], state["nominal_codes"][10]["id"]
 
-    started = time.perf_counter()
+
+def insert_receipt_body(supplier: int, nominal: int, lines: int) -> bytes:
+    line = ('<anyType xsi:type="InvoiceLine"><Quantity>1</Quantity><Description>Item'
+            f'</Description><Rate>10.00</Rate><ChargeType>{nominal}</ChargeType>'
+            '<VatRate>20</VatRate><VatAmount>2.00</VatAmount><Sort>0</Sort><ProjID>0</ProjID>'
+            '<LineID>0</LineID></anyType>')
+    return ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap='
+            '"http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi='
+            '"http://www.w3.org/2001/XMLSchema-instance"><soap:Body>'
+            f'<InsertReceipt xmlns="KashFlow"><UserName>{USERNAME}</UserName>'
+            f'<Password>{PASSWORD}</Password><Inv><InvoiceDate>2026-11-01T00:00:00</InvoiceDate>'
+            f'<CustomerID>{supplier}</CustomerID><CustomerReference>BENCH</CustomerReference>'
+            f'<Lines>{line * lines}</Lines></Inv></InsertReceipt></soap:Body></soap:Envelope>'
+            ).encode()
+
+
+def post_receipt(base_url: str, body: bytes) -> None:
+    """One call on its own connection (the mock closes it after each answer, as HTTP/1.0)."""
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=600)
+    try:
+        connection.request("POST", "/api/service.asmx", body, SOAP_HEADERS)
+        answer = connection.getresponse().read()
+    finally:
+        connection.close()
+    assert b"<Status>OK</Status>" in answer, answer[:300]
+
+
+def inserts_per_second(mock: Mock, calls: int, threads: int) -> tuple[float, float]:
+    """Calls answered per second, and the mock's CPU time per call."""
+    body = insert_receipt_body(*new_account(mock.url), lines=5)
+    post_receipt(mock.url, body)  # warm up
+
+    def worker(count: int) -> None:
+        for _ in range(count):
+            post_receipt(mock.url, body)
+
+    calls = calls // threads * threads
+    started, cpu = time.perf_counter(), mock.cpu_seconds()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(worker, [calls // threads] * threads))
-    return (calls // threads * threads) / (time.perf_counter() - started)
+    return calls / (time.perf_counter() - started), (mock.cpu_seconds() - cpu) / calls
 
 
-def client_times(account, calls: int) -> tuple[float, float]:
+def small_write_after_a_big_receipt(base_url: str, big_lines: int) -> tuple[float, float]:
+    """Seconds for a receipt of big_lines lines, then for a 1-line receipt after it."""
+    supplier, nominal = new_account(base_url)
+    started = time.perf_counter()
+    post_receipt(base_url, insert_receipt_body(supplier, nominal, big_lines))
+    big = time.perf_counter() - started
+    small_body = insert_receipt_body(supplier, nominal, 1)
+    started = time.perf_counter()
+    post_receipt(base_url, small_body)
+    return big, time.perf_counter() - started
+
+
+def client_times(base_url: str, calls: int) -> tuple[float, float]:
     """Per call: the whole round trip, and the part spent in our client and zeep."""
     from kashflow import KashFlowClient
     from kashflow.models import Document, DocumentLine
 
-    state = account.state()
-    client = KashFlowClient(account.username, account.password, url=account.url)
-    nominal = state["nominal_codes"][10]["id"]
-    doc = Document(party_id=state["suppliers"][0]["SupplierID"], date=dt.date(2026, 11, 1),
-                   reference="BENCH", lines=[
-                       DocumentLine(quantity=Decimal(1), description=f"Line {i}",
-                                    rate=Decimal("10.00"), nominal_id=nominal,
-                                    vat_rate=Decimal(20), vat_amount=Decimal("2.00"))
-                       for i in range(5)])
+    supplier, nominal = new_account(base_url)
+    client = KashFlowClient(USERNAME, PASSWORD, url=f"{base_url}/api/service.asmx")
+    doc = Document(party_id=supplier, date=dt.date(2026, 11, 1), reference="BENCH", lines=[
+        DocumentLine(quantity=Decimal(1), description=f"Line {i}", rate=Decimal("10.00"),
+                     nominal_id=nominal, vat_rate=Decimal(20), vat_amount=Decimal("2.00"))
+        for i in range(5)])
     client.insert_receipt(doc)  # warm up: WSDL parsed, connection open
+    body = insert_receipt_body(supplier, nominal, lines=5)
     network = []
-    original_post = requests.Session.post
-
-    def timed_post(self, *args, **kwargs):
+    for _ in range(calls):  # the same call without our client: the mock and the network
         started = time.perf_counter()
-        try:
-            return original_post(self, *args, **kwargs)
-        finally:
-            network.append(time.perf_counter() - started)
-
-    requests.Session.post = timed_post
+        post_receipt(base_url, body)
+        network.append(time.perf_counter() - started)
     totals = []
-    try:
-        for _ in range(calls):
-            started = time.perf_counter()
-            client.insert_receipt(doc)
-            totals.append(time.perf_counter() - started)
-    finally:
-        requests.Session.post = original_post
+    for _ in range(calls):
+        started = time.perf_counter()
+        client.insert_receipt(doc)
+        totals.append(time.perf_counter() - started)
     total = statistics.mean(totals)
     return total, total - statistics.mean(network)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--big-lines", type=int, default=20_000)
     args = parser.parse_args()
-    import logging
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with ThreadedMockServer() as server:
-        account = new_account(server.url)
-        state = account.state()
-        nominal = state["nominal_codes"][10]["id"]
-        body = document(state["suppliers"][0]["SupplierID"],
-                        [line("10.00", "20", "2.00", nominal) for _ in range(5)])
-        print(f"InsertReceipt, 5 lines, {args.calls} calls on {args.threads} threads:")
-        rate = raw_requests_per_second(account, body, args.calls, args.threads)
-        print(f"  mock throughput      {rate:8.0f} requests/s")
-        total, own = client_times(account, min(args.calls, 300))
-        print("kashflow client, one call at a time:")
-        print(f"  round trip           {total * 1000:8.2f} ms/call")
-        print(f"  client's own time    {own * 1000:8.2f} ms/call (building, zeep, parsing)")
+    print(f"InsertReceipt, 5 lines, {args.calls} calls on {args.threads} threads "
+          "(the mock in its own process):")
+    with tempfile.TemporaryDirectory() as folder:
+        state = str(Path(folder) / "state.json")
+        runs = [("no state file", ()),
+                ("--state FILE", ("--state", state)),
+                ("--state FILE --fsync", ("--state", state + "-fsync", "--fsync"))]
+        for label, options in runs:
+            with running_mock(*options) as mock:
+                rate, cpu = inserts_per_second(mock, args.calls, args.threads)
+            print(f"  {label:22} {rate:8.0f} InsertReceipt/s   (the mock's CPU "
+                  f"{cpu * 1000:.2f} ms/call)")
+
+        print(f"A 1-line receipt after one of {args.big_lines:,} lines, with --state FILE:")
+        with running_mock("--state", str(Path(folder) / "big.json")) as mock:
+            big, small = small_write_after_a_big_receipt(mock.url, args.big_lines)
+        print(f"  the big receipt        {big * 1000:8.0f} ms")
+        print(f"  the 1-line receipt     {small * 1000:8.1f} ms")
+
+    print("kashflow client, one call at a time (no state file):")
+    with running_mock() as mock:
+        total, own = client_times(mock.url, min(args.calls, 300))
+    print(f"  round trip             {total * 1000:8.2f} ms/call")
+    print(f"  client's own time      {own * 1000:8.2f} ms/call (building, zeep, parsing)")
 
 
 if __name__ == "__main__":

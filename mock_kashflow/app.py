@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from . import control, errors, pages, service
 from .models import Backend
@@ -19,8 +20,19 @@ def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str
     app.config["BACKEND"] = backend or Backend(state_file)
     app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
     app.config["SECRET_KEY"] = os.urandom(16)
+    app.session_interface = PageSessions()
     app.register_blueprint(service.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(pages.blueprint)
     errors.register(app)
     return app
+
+
+class PageSessions(SecureCookieSessionInterface):
+    """Only the web pages keep a session: the SOAP endpoint and the control API do without
+    reading and signing a cookie, a good part of the cost of a call."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith((service.SOAP_PATH, control.blueprint.url_prefix)):
+            return None  # Flask gives these requests its null session
+        return super().open_session(app, request)

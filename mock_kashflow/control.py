@@ -74,7 +74,7 @@ def patch_settings(username: str) -> Response:
                 setattr(account, key, value)
             else:
                 setattr(account.settings, key, value)
-        backend().save()
+        backend().commit(account)
         return jsonify(account.to_json())
 
 
@@ -98,8 +98,8 @@ def add_records(username: str, collection: str) -> tuple[Response, int]:
                 backend().note_dbid(given)
             else:
                 record[key] = backend().next_dbid()
-            existing.append(record)
-        backend().save()
+            account.add(collection, record)
+        backend().commit(account)
     return jsonify(ids=[r[key] for r in records]), 201
 
 
@@ -121,7 +121,8 @@ def update_record(username: str, collection: str, record_id: int) -> Response:
             else:
                 backend().note_dbid(new_id)
         record.update(values)
-        backend().save()
+        account.changed(collection, record, key=record_id)
+        backend().commit(account)
     return jsonify(ok=True)
 
 
@@ -130,8 +131,8 @@ def delete_record(username: str, collection: str, record_id: int) -> Response:
     read.check_collection(collection)
     with backend().lock:
         account = account_or_404(username)
-        getattr(account, collection).remove(find_record(account, collection, record_id))
-        backend().save()
+        account.remove(collection, find_record(account, collection, record_id))
+        backend().commit(account)
     return jsonify(ok=True)
 
 

@@ -79,7 +79,7 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
     stored["PermaLink"] = f"/{kind.collection}/{stored['InvoiceNumber']}"
     for line in lines:
         line["LineID"] = next_dbid()
-    getattr(account, kind.collection).append(stored)
+    account.add(kind.collection, stored)
     return stored["InvoiceNumber"]
 
 
@@ -162,8 +162,9 @@ def insert_payment(account: Account, kind: Kind, payment: Record | None,
         pay_date = dt.datetime.now().replace(microsecond=0)
     check_date(pay_date, "payment date")
     stored = {**payment, "PayID": next_dbid(), "kind": kind.noun, "PayDate": pay_date}
-    account.payments.append(stored)
+    account.add("payments", stored)
     record_paid(doc, amount)
+    account.changed(kind.collection, doc)
     return stored["PayID"]
 
 
@@ -191,18 +192,22 @@ def apply_credit_note(account: Account, invoice_id: int, credit_id: int) -> bool
                             "invoice is already paid")
     record_paid(invoice, amount)
     record_paid(credit, -amount)
-    account.credit_allocations.append(
-        {"InvoiceDBID": invoice_id, "CreditNoteDBID": credit_id, "Amount": amount})
+    account.changed("invoices", invoice)
+    account.changed("invoices", credit)
+    account.add("credit_allocations",
+                {"InvoiceDBID": invoice_id, "CreditNoteDBID": credit_id, "Amount": amount})
     return True
 
 
 def delete_document(account: Account, kind: Kind, number: int) -> int:
     doc = find_document(account, kind, number)
-    getattr(account, kind.collection).remove(doc)
-    account.payments[:] = [p for p in account.payments
-                           if not (p.get("kind") == kind.noun and p["PayInvoice"] == number)]
+    account.remove(kind.collection, doc)
+    for payment in [p for p in account.payments
+                    if p.get("kind") == kind.noun and p["PayInvoice"] == number]:
+        account.remove("payments", payment)
     if kind is RECEIPT:
-        account.attachments[:] = [a for a in account.attachments if a["ReceiptNo"] != number]
+        for attachment in [a for a in account.attachments if a["ReceiptNo"] == number]:
+            account.remove("attachments", attachment)
     return 1
 
 
@@ -221,7 +226,7 @@ def attach_file(account: Account, receipt_no: int, data: str | None, content_typ
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise KashFlowError(f"The file is larger than {MAX_ATTACHMENT_BYTES // 1048576} MB")
     attachment_id = next_dbid()
-    account.attachments.append({
+    account.add("attachments", {
         "AttachmentID": attachment_id, "ReceiptNo": receipt_no, "Filename": filename,
         "ContentType": content_type or "application/octet-stream",
         "FileExtension": extension or filename.rpartition(".")[2], "FileSize": size or "",

@@ -3,18 +3,21 @@
 Records are dicts keyed by KashFlow's own field names, so that the schema can
 write them to the wire as they are. One lock guards everything: the threaded
 server may run many requests at once, and KashFlow numbers must stay unique.
+
+With --state FILE, a write ends with Backend.commit(account), which journals what changed:
+the account's CHANGEABLE_FIELDS, and the records noted with Account.add, changed or remove
+(see journal.py). Code that changes a record list in place goes through these three.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from .journal import FIRST_DBID, StateFile
 from .schema import Record, kashflow_schema
 from .values import to_json
 
@@ -38,6 +41,13 @@ ID_FIELDS = {
     "currencies": "CurrencyId", "receipts": "InvoiceNumber", "invoices": "InvoiceNumber",
     "payments": "PayID",
 }
+# The key of every record list of an account, for the journal (credit allocations have none).
+RECORD_KEYS: dict[str, str | None] = {
+    **ID_FIELDS, "attachments": "AttachmentID", "credit_allocations": None}
+# What a write may change besides records, journaled whole with each write: the company
+# details, VAT registration and payment methods are set when an account is made, and no write
+# changes them (one that did would add its field here).
+CHANGEABLE_FIELDS = ("username", "password", "settings", "access_list", "last_numbers")
 
 
 def new_autoauth_key() -> str:
@@ -57,6 +67,21 @@ class Settings:
     restrict_ips: bool = True
     password_mode: str = "login"  # "login" or "separate"
     api_password: str = ""
+
+
+@dataclass
+class Change:
+    """A record added, changed or removed by a write, for the journal."""
+
+    operation: str  # "put" or "drop"
+    collection: str
+    key: Any  # the record's key before the change
+    record: Record | None = None
+
+    def as_journal(self) -> list[Any]:
+        """The change as journal.Replay reads it (the journal encodes the record's values)."""
+        head = [self.operation, self.collection, RECORD_KEYS[self.collection], self.key]
+        return head if self.record is None else [*head, self.record]
 
 
 @dataclass
@@ -84,6 +109,13 @@ class Account:
     # The highest document number issued per collection, deleted documents included.
     last_numbers: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # What the next Backend.commit journals; not a field, so not part of the state.
+        self.pending: list[Change] = []
+        for collection in ("receipts", "invoices"):  # state files from before last_numbers
+            for record in getattr(self, collection):
+                self.note_number(collection, record["InvoiceNumber"])
+
     def api_password_ok(self, password: str | None) -> bool:
         expected = (self.settings.api_password if self.settings.password_mode == "separate"
                     else self.password)
@@ -95,8 +127,7 @@ class Account:
 
     def issue_number(self, collection: str) -> int:
         """The next document number: KashFlow never issues one twice, even after a delete."""
-        number = max([self.last_numbers.get(collection, 0),
-                      *(r["InvoiceNumber"] for r in getattr(self, collection))]) + 1
+        number = self.last_numbers.get(collection, 0) + 1
         self.last_numbers[collection] = number
         return number
 
@@ -107,10 +138,34 @@ class Account:
     def find(self, collection: str, key: str, value: Any) -> Record | None:
         return next((r for r in getattr(self, collection) if r.get(key) == value), None)
 
-    def to_json(self) -> dict[str, Any]:
-        # Not asdict(self): its deep copy is most of the time, and to_json copies anyway.
-        return {f.name: to_json(asdict(value) if is_dataclass(value) else value)
-                for f in fields(self) for value in [getattr(self, f.name)]}
+    # Changes, noted for the journal ----------------------------------
+
+    def add(self, collection: str, record: Record) -> Record:
+        getattr(self, collection).append(record)
+        self.changed(collection, record)
+        return record
+
+    def changed(self, collection: str, record: Record, key: Any = None) -> None:
+        """record was added or changed in place; key is its key before, if the change set
+        a new one."""
+        key_field = RECORD_KEYS[collection]
+        if key is None and key_field:
+            key = record.get(key_field)
+        self.pending.append(Change("put", collection, key, record))
+
+    def remove(self, collection: str, record: Record) -> None:
+        getattr(self, collection).remove(record)
+        key_field = RECORD_KEYS[collection]
+        self.pending.append(Change("drop", collection, key_field and record.get(key_field)))
+
+    # JSON (control API and --state files) -------------------------------
+
+    def to_json(self, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The account as JSON: all of it, or only the fields named."""
+        # Not asdict(): its deep copy is most of the time, and to_json copies anyway.
+        return {name: to_json(vars(value) if is_dataclass(value) else value)
+                for name in only or [f.name for f in fields(self)]
+                for value in [getattr(self, name)]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
@@ -134,21 +189,23 @@ class Fault:
 
 
 class Backend:
-    def __init__(self, state_file: str | os.PathLike[str] | None = None):
+    def __init__(self, state_file: str | os.PathLike[str] | None = None, fsync: bool = False,
+                 fold_bytes: int | None = None):
         self.lock = threading.RLock()
-        self.state_file = Path(state_file) if state_file else None
         self.accounts: dict[str, Account] = {}
         self.faults: list[Fault] = []
-        self._next_dbid = 100001
-        if self.state_file and self.state_file.exists():
-            self._load()
+        self._next_dbid = FIRST_DBID
+        self.store: StateFile | None = None
+        if state_file:
+            self.store = StateFile(state_file, fsync, fold_bytes)
+            self._load(self.store.load())
 
     def reset(self) -> None:
         with self.lock:
             self.accounts.clear()
             self.faults.clear()
-            self._next_dbid = 100001
-            self.save()
+            self._next_dbid = FIRST_DBID
+            self._journal({"reset": True})
 
     def next_dbid(self) -> int:
         """KashFlow's database ids are unique across the whole system."""
@@ -165,8 +222,18 @@ class Backend:
     def add_account(self, account: Account) -> Account:
         with self.lock:
             self.accounts[account.username] = account
-            self.save()
+            account.pending.clear()
+            self._journal({"account": account.to_json(), "changes": []})
         return account
+
+    def commit(self, account: Account) -> None:
+        """Journal what a write changed in account; call it before the answer goes out,
+        holding the lock, so that what a client was told is on disk in the order it
+        happened."""
+        with self.lock:
+            changes, account.pending = account.pending, []
+            self._journal({"account": account.to_json(only=CHANGEABLE_FIELDS),
+                           "changes": [change.as_journal() for change in changes]})
 
     def take_fault(self, operation: str) -> Fault | None:
         with self.lock:
@@ -178,20 +245,17 @@ class Backend:
                     return fault
         return None
 
+    def close(self) -> None:
+        if self.store:
+            self.store.close()
+
     # Persistence (--state FILE) -----------------------------------------
 
-    def save(self) -> None:
-        if not self.state_file:
-            return
-        with self.lock:
-            data = {"next_dbid": self._next_dbid,
-                    "accounts": [a.to_json() for a in self.accounts.values()]}
-            temporary = self.state_file.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data, indent=1))
-            os.replace(temporary, self.state_file)
+    def _journal(self, entry: dict[str, Any]) -> None:
+        if self.store:
+            self.store.append({**entry, "next_dbid": self._next_dbid})
 
-    def _load(self) -> None:
-        data = json.loads(self.state_file.read_text())
+    def _load(self, data: dict[str, Any]) -> None:
         self._next_dbid = data["next_dbid"]
         for raw in data["accounts"]:
             account = Account.from_json(raw)

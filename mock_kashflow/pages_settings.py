@@ -34,7 +34,7 @@ def api_settings() -> BaseResponse | tuple[str, int]:
         settings.password_mode = form["password_mode"]
         if form["api_password"]:
             settings.api_password = form["api_password"]
-        backend().save()
+        backend().commit(current)
     flash("Your API settings have been updated.")
     return redirect(url_for(".api_settings"))
 
@@ -42,8 +42,9 @@ def api_settings() -> BaseResponse | tuple[str, int]:
 @blueprint.post("/api-settings/autoauth-key")
 def regenerate_key() -> BaseResponse:
     with backend().lock:
-        account().settings.autoauth_key = new_autoauth_key()
-        backend().save()
+        current = account()
+        current.settings.autoauth_key = new_autoauth_key()
+        backend().commit(current)
     flash("A new AutoAuth key has been made. The old key no longer works; "
           "addresses already in the access list keep their access.")
     return redirect(url_for(".api_settings"))
@@ -108,7 +109,7 @@ def add_address() -> BaseResponse | tuple[str, int]:
             return access_list_page(current, f"Keep the comment to {MAX_COMMENT} characters.",
                                     raw_ip, comment)
         current.access_list.append({"ip": ip, "comment": comment})
-        backend().save()
+        backend().commit(current)
     flash(f"{ip} has been added to the access list.")
     return redirect(url_for(".access_list"))
 
@@ -122,7 +123,7 @@ def remove_address() -> BaseResponse:
         current.access_list[:] = [e for e in current.access_list if e["ip"] != ip]
         removed = len(current.access_list) < before
         if removed:
-            backend().save()
+            backend().commit(current)
     flash(f"{ip} has been removed from the access list." if removed
           else f"{ip} was not in the access list.")
     return redirect(url_for(".access_list"))

@@ -21,7 +21,7 @@ from .schema import Record, kashflow_schema
 
 MAX_PER_PAGE = 100
 RECEIPT_FILTERS = ("All", "Unpaid", "Overdue", "Overpaid", "Paid", "ThisMonth")
-# Operations that change an account, so --state is saved after them.
+# Operations that change an account, so they are journaled (--state) before the answer.
 WRITES = {"AutoAuthIP", "InsertSupplier", "InsertCustomer", "InsertReceipt", "InsertInvoice",
           "DeleteReceipt", "DeleteInvoice", "InsertReceiptPayment", "InsertInvoicePayment",
           "AttachFileToReceipt", "applyCreditNoteToInvoice"}
@@ -149,7 +149,7 @@ class KashFlowResponse:
         now = dt.datetime.now().replace(microsecond=0)
         stored = {**record, key: self.backend.next_dbid(), "Code": code,
                   "Created": now, "Updated": now}
-        getattr(self.account, collection).append(stored)
+        self.account.add(collection, stored)
         return stored[key]
 
     def _new_code(self, collection: str, record: Record) -> str:

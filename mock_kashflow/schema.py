@@ -20,6 +20,7 @@ KF = "KashFlow"
 XS = "http://www.w3.org/2001/XMLSchema"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
+XSI_NIL = f"{{{XSI}}}nil"
 
 Record = dict[str, Any]
 
@@ -46,6 +47,7 @@ class Schema:
                 self.elements[node.get("name")] = self._fields(node.find(f"{{{XS}}}complexType"))
         self.operations = [
             op.get("name") for op in root.iterfind(f"{{{WSDL}}}portType/{{{WSDL}}}operation")]
+        self._by_tag: dict[int, tuple[list[Field], dict[str, Field]]] = {}
 
     @staticmethod
     def _fields(complex_type: etree._Element | None) -> list[Field]:
@@ -77,16 +79,13 @@ class Schema:
 
     def decode_fields(self, node: etree._Element, fields: list[Field]) -> Record:
         """Read the children of node as the given fields; absent ones get .NET defaults."""
-        by_name = {f.name: f for f in fields}
+        by_tag = self._fields_by_tag(fields)
         record: Record = {}
         for child in node:
-            if not isinstance(child.tag, str):
-                continue
-            qname = etree.QName(child)
-            field = by_name.get(qname.localname)
-            if field is None or qname.namespace != KF:
-                continue  # XmlSerializer skips what it does not know
-            if (child.get(f"{{{XSI}}}nil") in ("true", "1") and not field.nillable
+            field = by_tag.get(child.tag)
+            if field is None:
+                continue  # XmlSerializer skips what it does not know (or another namespace)
+            if (child.get(XSI_NIL) in ("true", "1") and not field.nillable
                     and field.type in DEFAULTS):
                 raise DecodeError(f"There is an error in XML document (line {child.sourceline}): "
                                   f"{field.name} cannot be nil.")
@@ -101,8 +100,16 @@ class Schema:
                     DEFAULTS.get(field.type) if field.min_occurs else None)
         return record
 
+    def _fields_by_tag(self, fields: list[Field]) -> dict[str, Field]:
+        """{"{KashFlow}Name": field}: the tags to look for, made once per list of fields."""
+        cached = self._by_tag.get(id(fields))
+        if cached is None or cached[0] is not fields:
+            cached = (fields, {f"{{{KF}}}{f.name}": f for f in fields})
+            self._by_tag[id(fields)] = cached
+        return cached[1]
+
     def decode_value(self, node: etree._Element, type_: str) -> Any:
-        if node.get(f"{{{XSI}}}nil") in ("true", "1"):
+        if node.get(XSI_NIL) in ("true", "1"):
             return None
         if type_ == "anyType":
             return self._decode_any(node)
@@ -194,7 +201,8 @@ def safe_parser() -> etree.XMLParser:
 
 
 def wsdl_bytes() -> bytes:
-    return resources.files("kashflow").joinpath("wsdl/kashflow.wsdl").read_bytes()
+    """The mock's own copy of the project's WSDL (scripts/make_wsdl.py writes both)."""
+    return resources.files(__package__).joinpath("wsdl/kashflow.wsdl").read_bytes()
 
 
 @cache

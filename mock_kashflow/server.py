@@ -44,6 +44,7 @@ class ThreadedMockServer:
             self._server.server_close()
             self._thread.join(timeout=5)
             self._server = None
+            self.backend.close()
 
     def __enter__(self) -> ThreadedMockServer:
         return self.start()

@@ -77,7 +77,7 @@ def run_operation(operation: str, params: dict) -> dict:
         except KashFlowError as error:
             return {"Status": "NO", "StatusDetail": error.detail}
         if operation in WRITES:
-            backend().save()
+            backend().commit(account)
     outputs = value if isinstance(value, dict) and result_name in value else {result_name: value}
     return {**outputs, "Status": "OK", "StatusDetail": ""}
 

@@ -126,6 +126,15 @@ def encode_simple(value: Any, type_: str) -> str:
     return str(value)
 
 
+def json_default(value: Any) -> Any:
+    """For json.dumps(default=...): what to_json does, for the values JSON has no type for."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def to_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}

@@ -1,4 +1,6 @@
-"""Write kashflow/wsdl/kashflow.wsdl: the operations this project implements.
+"""Write kashflow/wsdl/kashflow.wsdl and mock_kashflow/wsdl/kashflow.wsdl: the operations this
+project implements, one file for the client and the same file for the mock, so that neither
+package needs the other.
 
 Names, element order and types are KashFlow's (read from the real WSDL, which
 the contract test holds us to); the layout and words are ours. To support one
@@ -33,6 +35,9 @@ SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 NSMAP = {"wsdl": W, "s": S, "soap": SOAP11, "soap12": SOAP12, "tns": "KashFlow"}
 REAL_URL = "https://securedwebapp.com/api/service.asmx"
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUTS = [ROOT / "kashflow" / "wsdl" / "kashflow.wsdl",
+           ROOT / "mock_kashflow" / "wsdl" / "kashflow.wsdl"]
 
 
 def q(ns: str, tag: str) -> str:
@@ -120,9 +125,9 @@ def main(real_path: str) -> None:
 
     etree.cleanup_namespaces(root, top_nsmap=NSMAP, keep_ns_prefixes=list(NSMAP))
     etree.indent(root, space="  ")
-    out = Path(__file__).resolve().parent.parent / "kashflow" / "wsdl" / "kashflow.wsdl"
-    out.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8") + b"\n")
-    print(f"{out}: {len(OPERATIONS)} operations, {len(wanted_types)} types")
+    for out in OUTPUTS:
+        out.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8") + b"\n")
+        print(f"{out}: {len(OPERATIONS)} operations, {len(wanted_types)} types")
 
 
 if __name__ == "__main__":

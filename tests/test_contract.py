@@ -1,12 +1,16 @@
-"""Our WSDL against KashFlow's real one: every operation and type we declare must match it."""
+"""Our WSDL against KashFlow's real one: every operation and type we declare must match it.
+The client and the mock each carry a copy (scripts/make_wsdl.py writes both): both are checked
+(tests/test_package_boundaries.py checks they are the same file)."""
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from mock_kashflow.schema import WSDL, XS, wsdl_bytes
+from mock_kashflow.schema import WSDL, XS
 
+COPIES = ["kashflow", "mock_kashflow"]
 REAL_WSDL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "KashFlow.wsdl"
 SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
@@ -34,9 +38,13 @@ def soap_actions(root: etree._Element, binding: str, soap_ns: str) -> dict[str, 
             for op in node.iterfind(f"{{{WSDL}}}operation")}
 
 
-@pytest.fixture(scope="module")
-def ours() -> etree._Element:
-    return etree.fromstring(wsdl_bytes())
+def copy_of(package: str) -> bytes:
+    return resources.files(package).joinpath("wsdl/kashflow.wsdl").read_bytes()
+
+
+@pytest.fixture(scope="module", params=COPIES)
+def ours(request: pytest.FixtureRequest) -> etree._Element:
+    return etree.fromstring(copy_of(request.param))
 
 
 @pytest.fixture(scope="module")
