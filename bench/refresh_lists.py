@@ -76,6 +76,9 @@ def main() -> None:
               f"({count} suppliers)")
 
     from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
+
+    from dext_kashflow.tests import encryption_key_for_tests
+    encryption_key_for_tests()  # as a configured server has
     started = time.perf_counter()
     activate_module("dext_kashflow")
     print(f"module activated               {time.perf_counter() - started:7.2f} s  "
@@ -86,9 +89,7 @@ def main() -> None:
     from trytond.transaction import Transaction
 
     from dext_kashflow import sync
-    from dext_kashflow.tests import encryption_key_for_tests
 
-    encryption_key_for_tests()
     with Transaction().start(DB_NAME, 1) as transaction:
         Connection = Pool().get("kashflow.connection")
         company = create_company()
