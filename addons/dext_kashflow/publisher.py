@@ -23,6 +23,7 @@ from kashflow.errors import KashFlowError, UnclearOutcomeError
 from kashflow.models import Payment
 
 from .document import company_connection, invoice_files, prepare, totals
+from .exceptions import SecretKeyError
 from .known_documents import KnownDocuments
 from .models.connection import timeout
 from .models.publication import late_write_margin
@@ -130,7 +131,7 @@ class Run:
             self.connection = company_connection(invoice.company)
             if not files_only:
                 self.prepare()
-            with self.connection.client(interactive=interactive) as client:
+            with self.open_client(interactive) as client:
                 self.client = client
                 if files_only:
                     self.attachments(invoice_files(invoice), resend=True)
@@ -157,6 +158,15 @@ class Run:
                 message=gettext('dext_kashflow.msg_publish_crashed'),
                 hint=gettext('dext_kashflow.msg_hint_crashed'), claimed_at=None)
             raise
+
+    def open_client(self, interactive):
+        "The connection's client; stop when its password cannot be read here"
+        try:
+            return self.connection.client(interactive=interactive)
+        except SecretKeyError as error:
+            # Encrypted with a key this server no longer has: nothing was sent.
+            fail(self.publication, 'setup', error.message,
+                gettext('dext_kashflow.msg_hint_reconnect'))
 
     # Steps --------------------------------------------------------------
 

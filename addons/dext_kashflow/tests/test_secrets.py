@@ -302,10 +302,19 @@ def test_keys_rotate(connected_books, monkeypatch):
     connection.click('refresh')
     connection.reload()
     assert connection.state == 'connected'
-    # With none of the keys it was encrypted with, it says so.
+    # With none of the keys it was encrypted with, it says so, and a document
+    # published then fails saying so, with nothing sent.
+    invoice = posted_bill(books, 'KEY-1')
     use_keys(encryption.new_key())
     with pytest.raises(UserError, match="cannot be read"):
         connection.click('refresh')
+    set_user(books.users.publisher)
+    Invoice = Model.get('account.invoice')
+    Invoice(invoice.id).click('kashflow_publish')
+    invoice = Invoice(invoice.id)
+    assert (invoice.kashflow_state, invoice.kashflow_failure) == ('failed', 'setup')
+    assert "cannot be read" in invoice.kashflow_message
+    assert "reconnect" in invoice.kashflow_hint
 
 
 def test_secrets_kept_in_clear_before_are_encrypted_by_the_update(connected_books):
