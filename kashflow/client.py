@@ -181,7 +181,7 @@ class KashFlowClient:
         if logger.isEnabledFor(logging.DEBUG):
             call = self._transport.last_call
             figures = ListFigures(operation, len(models), call.body_bytes if call else 0,
-                                  call.seconds if call else 0.0, read - started,
+                                  call.elapsed if call else 0.0, read - started,
                                   time.perf_counter() - read)
             logger.debug("%s", figures, extra={"kashflow_list": figures})
         return models

@@ -121,9 +121,11 @@ class ListReader:
         # The answer's elements in order: the list, Status, StatusDetail.
         self._outputs = {element.qname.text: (index, name, element.type)
                          for index, (name, element) in enumerate(outputs.items())}
+        self._answer_may_follow = may_follow(list(outputs.values()))
         self._types = {name: field.type for name, field in fields}
         self._names = [name for name, _ in fields]
         self._position = {field.qname.text: index for index, (_, field) in enumerate(fields)}
+        self._may_follow = may_follow([field for _, field in fields])
 
     def records(self, raw: Raw) -> list[Mapping[str, Any]]:
         """The records of an answer read by read() or by zeep; [] for an empty list."""
@@ -155,14 +157,14 @@ class ListReader:
         parent = element.getparent()
         if parent is None or parent.tag != self._result or element.keys():
             return None
-        position, names = self._position, self._names
+        position, names, may_follow = self._position, self._names, self._may_follow
         texts: dict[str, str | None] = {}
         last = -1
         for child in element:
             index = position.get(child.tag, -1)
-            # zeep reads a sequence in order, one of each, and types an element by its
-            # xsi:type: anything out of order or retyped is not plain.
-            if index <= last or child.get(XSI_TYPE) is not None:
+            # zeep reads a sequence in order, one of each, skipping only optional elements,
+            # and types an element by its xsi:type: anything else is not plain.
+            if not last < index <= may_follow[last] or child.get(XSI_TYPE) is not None:
                 return None
             last = index
             texts[names[index]] = child.text
@@ -189,7 +191,7 @@ class ListReader:
         last = -1
         for child in body[0]:
             index, name, type_ = self._outputs.get(child.tag, (-1, "", None))
-            if index <= last or child.attrib:
+            if not last < index <= self._answer_may_follow[last] or child.keys():
                 return None
             last = index
             if name == self.result_name:
@@ -202,3 +204,13 @@ class ListReader:
             else:
                 raw[name] = None if child.text is None else type_.pythonvalue(child.text)
         return raw
+
+
+def may_follow(elements: list[Any]) -> dict[int, int]:
+    """For each position in a sequence (and -1, its start), the furthest position the next
+    element may be at: past the next required (minOccurs > 0) element is out of order."""
+    furthest = {}
+    for position in range(-1, len(elements)):
+        after = range(position + 1, len(elements))
+        furthest[position] = next((i for i in after if elements[i].min_occurs), len(elements) - 1)
+    return furthest
