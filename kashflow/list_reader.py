@@ -82,7 +82,7 @@ class Record(Mapping[str, Any]):
         try:
             return type_.pythonvalue(text)
         except (TypeError, ValueError):  # zeep reads a value it cannot type as None
-            logger.warning("KashFlow sent %r for %s, which is not a %s; read as empty",
+            logger.warning("KashFlow sent %r for %s, which is not of type %s; read as empty",
                            text, name, type_.name)
             return None
 
