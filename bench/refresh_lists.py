@@ -309,6 +309,10 @@ def main() -> None:
         print("(peak memory is the process's since it started: /proc/self/clear_refs "
               "cannot be written here)")
 
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} cores"
+          + (": wall times include waiting for a core; CPU times less so"
+             if load > (os.cpu_count() or 1) / 2 else ""))
     with mock_kashflow() as base_url:
         service_url = f"{base_url}/api/service.asmx"
         started = time.perf_counter()
