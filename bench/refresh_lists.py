@@ -264,7 +264,7 @@ def module_refresh(service_url: str, key: str, profile: bool) -> None:
         with set_company(company):
             connection = Connection(
                 company=company, url=service_url, username=USERNAME,
-                password=PASSWORD, autoauth_key=key, state="connected")
+                password=PASSWORD, autoauth_secret=key, state="connected")
             connection.save()
         transaction.commit()
 
