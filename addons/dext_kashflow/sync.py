@@ -33,10 +33,8 @@ LISTS = [
     'kashflow.payment_method',
     ]
 BATCH = 100
-# Rows per INSERT, within the parameters a statement may carry (SQLite
-# 32,766, PostgreSQL 65,535).
+# Rows sent to the database at once by an INSERT.
 INSERT_ROWS = 1000
-MAX_PARAMETERS = 30_000
 # Written by the ORM itself as it inserts or updates a row.
 AUDIT_COLUMNS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 
@@ -141,24 +139,31 @@ def insert_rows(Model, vlist):
     names = sorted(given | defaults.keys())
     _check_required(Model, names, vlist, defaults)
     formats = [Model._fields[n].sql_format for n in names]
-    columns = [table.create_uid, table.create_date,
-        *(Column(table, n) for n in names)]
-    per_statement = max(1, min(INSERT_ROWS, MAX_PARAMETERS // len(columns)))
-    returning = [table.id] if transaction.database.has_returning() else None
-    if not returning:
-        # SQLite: one writer at a time, and ids only grow.
+    # PostgreSQL hands out the ids as create() takes them; SQLite gives
+    # them as it inserts, and only one transaction writes at a time.
+    ids = transaction.database.nextid(
+        transaction.connection, Model._table, len(vlist))
+    if isinstance(ids, int):  # nextid() gives a single id alone
+        ids = [ids]
+    if ids is None:
         cursor.execute(*table.select(Max(table.id)))
         last_id = cursor.fetchone()[0] or 0
-    user, now = transaction.user, CurrentTimestamp()
-    ids = []
-    for batch in grouped_slice(vlist, per_statement):
-        values = [[user, now, *(format_(row.get(n, defaults.get(n)))
-                    for n, format_ in zip(names, formats, strict=True))]
-            for row in batch]
-        cursor.execute(*table.insert(columns, values, returning))
-        if returning:
-            ids.extend(r[0] for r in cursor)
-    if not returning:
+    columns = [table.create_uid, table.create_date,
+        *([table.id] if ids else []), *(Column(table, n) for n in names)]
+    # One statement, its parameters sent for many rows at once: a VALUES
+    # list of thousands of placeholders costs the driver more.
+    query, _ = tuple(table.insert(
+            columns, [[0, CurrentTimestamp(), *([0] * (len(columns) - 2))]]))
+    user = transaction.user
+    for start in range(0, len(vlist), INSERT_ROWS):
+        batch = vlist[start:start + INSERT_ROWS]
+        batch_ids = [[i] for i in ids[start:start + INSERT_ROWS]] if ids else (
+            [[]] * len(batch))
+        cursor.executemany(query, [
+                [user, *id_, *(format_(row.get(n, defaults.get(n)))
+                        for n, format_ in zip(names, formats, strict=True))]
+                for row, id_ in zip(batch, batch_ids, strict=True)])
+    if ids is None:
         cursor.execute(*table.select(table.id, where=table.id > last_id))
         ids = [r[0] for r in cursor]
     transaction.counter += 1
