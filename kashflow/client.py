@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import functools
+import logging
 import time
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import zeep
@@ -22,6 +23,7 @@ from . import convert
 from .convert import Builder, Raw, items, plain
 from .errors import NotFoundError, UnclearOutcomeError, error_from_status
 from .failures import WIRE_ERRORS, no_status, translate
+from .list_reader import ListFigures, ListReader
 from .models import (
     Attachment,
     BankAccount,
@@ -44,6 +46,9 @@ from .transport import (
     install_redaction,
     shown,
 )
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_URL = "https://securedwebapp.com/api/service.asmx"
 BINDING = "{KashFlow}KashFlowAPISoap"  # SOAP 1.1
@@ -100,6 +105,8 @@ class KashFlowClient:
         self._zeep = zeep.Client(wsdl_document(), transport=self._transport,
                                  settings=SETTINGS)
         self._service = self._zeep.create_service(BINDING, url)
+        self._binding = self._service._binding
+        self._list_readers: dict[str, ListReader] = {}
         self._build = Builder(self._zeep)
 
     def __repr__(self) -> str:
@@ -117,15 +124,32 @@ class KashFlowClient:
 
     # The one way out -----------------------------------------------------------
 
-    def _call(self, operation: str, **params: Any) -> Raw:
-        """Call operation, retrying as allowed; the response as a dict when Status is OK."""
+    def _call(self, operation: str, *, list_reader: ListReader | None = None,
+              **params: Any) -> Raw:
+        """Call operation, retrying as allowed; the response as a dict when Status is OK.
+
+        list_reader: read the answer with it rather than with zeep's objects (lists only).
+        """
         write = operation in WRITES
         method = getattr(self._service, operation)
+
+        def send() -> Raw:
+            if list_reader is None:
+                return plain(method(UserName=self.username, Password=self._password,
+                                    **params)) or {}
+            # zeep hands the HTTP answer back unread, for the list reader.
+            with self._zeep.settings(raw_response=True):
+                answer = method(UserName=self.username, Password=self._password, **params)
+            raw = list_reader.read(answer.content) if answer.status_code == 200 else None
+            if raw is None:  # not a plain list (a fault...): zeep reads it, as for any call
+                raw = plain(self._binding.process_reply(
+                    self._zeep, self._binding.get(operation), answer)) or {}
+            return raw
 
         def attempt() -> Raw:
             self._transport.forget()
             try:
-                response = method(UserName=self.username, Password=self._password, **params)
+                raw = send()
             except WIRE_ERRORS as error:
                 call = self._transport.last_call
                 nothing_sent = call is None or call.nothing_sent
@@ -136,7 +160,6 @@ class KashFlowClient:
                     raise  # the request could not be built: a bug, and nothing was sent
                 # zeep failed on the answer in a way it does not report as its own error.
                 raise translate(error, operation, self.url, write) from error
-            raw: Raw = plain(response) or {}
             status = raw.get("Status")
             if status == "OK":
                 return raw
@@ -145,6 +168,23 @@ class KashFlowClient:
             raise no_status(operation, status, write)
 
         return self._retry.run(attempt, operation)
+
+    def _list(self, operation: str, to_model: Callable[[Raw], T]) -> list[T]:
+        """The records a list operation answers, as models; read without zeep's objects."""
+        reader = self._list_readers.get(operation)
+        if reader is None:
+            reader = self._list_readers[operation] = ListReader(self._binding, operation)
+        started = time.perf_counter()
+        raw = self._call(operation, list_reader=reader)
+        read = time.perf_counter()
+        models = [to_model(record) for record in reader.records(raw)]
+        if logger.isEnabledFor(logging.DEBUG):
+            call = self._transport.last_call
+            figures = ListFigures(operation, len(models), call.body_bytes if call else 0,
+                                  call.elapsed if call else 0.0, read - started,
+                                  time.perf_counter() - read)
+            logger.debug("%s", figures, extra={"kashflow_list": figures})
+        return models
 
     def _result(self, operation: str, **params: Any) -> Any:
         return self._call(operation, **params).get(f"{operation}Result")
@@ -174,37 +214,30 @@ class KashFlowClient:
     # Lists -------------------------------------------------------------------
 
     def get_nominal_codes(self) -> list[NominalCode]:
-        result = self._result("GetNominalCodesExtended")
-        return [convert.to_nominal(r) for r in items(result, "NominalCodeExtended")]
+        return self._list("GetNominalCodesExtended", convert.to_nominal)
 
     def get_vat_rates(self) -> list[VatRate]:
-        return [convert.to_vat_rate(r) for r in items(self._result("GetVATRates"),
-                                                       "BasicDataset")]
+        return self._list("GetVATRates", convert.to_vat_rate)
 
     def get_bank_accounts(self) -> list[BankAccount]:
-        return [convert.to_bank_account(r) for r in items(self._result("GetBankAccounts"),
-                                                           "BankAccount")]
+        return self._list("GetBankAccounts", convert.to_bank_account)
 
     def get_projects(self) -> list[Project]:
-        return [convert.to_project(r) for r in items(self._result("GetProjects"),
-                                                      "BasicDataset")]
+        return self._list("GetProjects", convert.to_project)
 
     def get_invoice_payment_methods(self) -> list[PaymentMethod]:
-        return [convert.to_payment_method(r) for r in items(self._result("GetInvPayMethods"),
-                                                             "PaymentMethod")]
+        return self._list("GetInvPayMethods", convert.to_payment_method)
 
     def get_receipt_payment_methods(self) -> list[PaymentMethod]:
-        return [convert.to_payment_method(r) for r in items(self._result("GetRecPayMethods"),
-                                                             "PaymentMethod")]
+        return self._list("GetRecPayMethods", convert.to_payment_method)
 
     def get_currencies(self) -> list[Currency]:
-        return [convert.to_currency(r) for r in items(self._result("GetCurrencies"),
-                                                       "Currencies")]
+        return self._list("GetCurrencies", convert.to_currency)
 
     # Suppliers and customers -------------------------------------------------
 
     def get_suppliers(self) -> list[Supplier]:
-        return [convert.to_supplier(r) for r in items(self._result("GetSuppliers"), "Supplier")]
+        return self._list("GetSuppliers", convert.to_supplier)
 
     def get_supplier(self, code: str) -> Supplier:
         return self._supplier("GetSupplier", f"code {code}", SupplierCode=code)
@@ -223,7 +256,7 @@ class KashFlowClient:
         return supplier
 
     def get_customers(self) -> list[Customer]:
-        return [convert.to_customer(r) for r in items(self._result("GetCustomers"), "Customer")]
+        return self._list("GetCustomers", convert.to_customer)
 
     def get_customer(self, code: str) -> Customer:
         return self._customer("GetCustomer", f"code {code}", CustomerCode=code)

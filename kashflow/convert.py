@@ -3,13 +3,15 @@
 Outgoing objects are built from the WSDL's own types, with every required
 (minOccurs=1) element filled with .NET's zero value, as KashFlow's own
 XmlSerializer would. Incoming results are first flattened to plain dicts
-with zeep's serialize_object, then read into dataclasses.
+with zeep's serialize_object (lists: read by kashflow.list_reader), then read into
+dataclasses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -42,7 +44,7 @@ ZERO_VALUES: dict[str, Any] = {
     "dateTime": NULL_DATETIME,
 }
 
-Raw = dict[str, Any]
+Raw = Mapping[str, Any]  # zeep's dicts, or kashflow.list_reader's records
 P = TypeVar("P", bound=Party)
 
 

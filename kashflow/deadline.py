@@ -37,6 +37,8 @@ class Call:
         self.sent = False  # a byte of the request may have left
         self.answered = False  # the whole answer arrived (set by the transport)
         self.expired = False
+        self.elapsed = 0.0  # seconds from sending to the answer's last byte
+        self.body_bytes = 0  # the answer's size
         self._connection: urllib3.connection.HTTPConnection | None = None
         # The connection lets go of its socket once the answer's headers say the server
         # will close it; the answer's body is still read from that socket.

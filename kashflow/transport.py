@@ -12,6 +12,7 @@ import email.utils
 import logging
 import re
 import threading
+import time
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -98,6 +99,7 @@ class KashFlowTransport(Transport):
         if self.logger.isEnabledFor(logging.DEBUG):
             self.logger.debug("HTTP Post to %s:\n%s", shown(address), as_text(message))
         timeout = self.operation_timeout
+        started = time.perf_counter()
         with Call(timeout) as call:
             self._local.call = call
             try:
@@ -117,6 +119,8 @@ class KashFlowTransport(Transport):
         if call.expired:  # cut at the deadline: an answer without a length looks ended
             raise DeadlineExceeded(timeout, call.nothing_sent)
         call.answered = True
+        call.elapsed = time.perf_counter() - started
+        call.body_bytes = len(response.content)
         if self.logger.isEnabledFor(logging.DEBUG):
             self.logger.debug("HTTP Response from %s (status: %d):\n%s", shown(address),
                               response.status_code, as_text(response.content))
