@@ -17,6 +17,15 @@ def tryton_scenario_teardown(request):
         doctest_teardown(request.node.dtest)
 
 
+@pytest.fixture(autouse=True)
+def kashflow_settings_restored():
+    "A test that shortens the KashFlow timeouts leaves the next one the defaults"
+    yield
+    from .tools import set_kashflow_timeout, set_late_write_margin
+    set_kashflow_timeout(None)
+    set_late_write_margin(None)
+
+
 @pytest.fixture
 def connected_books():
     """A company connected to a mock KashFlow of its own (set_up_books), with
