@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 
-from werkzeug.serving import make_server
-
 from .app import create_app
 from .journal import FOLD_BYTES
 from .models import Account, Backend
 from .seed import seed_account
+from .server import make_mock_server
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"
@@ -40,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
             seed_account(Account(DEMO_USERNAME, DEMO_PASSWORD), "demo", backend.next_dbid))
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(args.host, args.port, app, threaded=True)
+    server = make_mock_server(args.host, args.port, app)
     base = f"http://{args.host}:{server.server_port}"
     print(f"Mock KashFlow on {base}", flush=True)
     print(f"  SOAP API      {base}/api/service.asmx  (WSDL: ?WSDL)")

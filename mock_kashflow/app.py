@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from . import control, errors, pages, service
@@ -17,7 +17,7 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024 * 2
 def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str] | None = None,
                max_request_bytes: int = MAX_REQUEST_BYTES) -> Flask:
     app = Flask(__name__)
-    app.config["BACKEND"] = backend or Backend(state_file)
+    app.config["BACKEND"] = backend = backend or Backend(state_file)
     app.config["MAX_CONTENT_LENGTH"] = max_request_bytes
     app.config["SECRET_KEY"] = os.urandom(16)
     app.session_interface = PageSessions()
@@ -25,6 +25,12 @@ def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str
     app.register_blueprint(control.blueprint)
     app.register_blueprint(pages.blueprint)
     errors.register(app)
+
+    @app.after_request
+    def written_before_answered(response: Response) -> Response:
+        backend.wait_for_disk()  # with --fsync; the lock is free by now
+        return response
+
     return app
 
 

@@ -2,7 +2,9 @@
 
 Each acknowledged write appends one line to the journal before its answer goes out, so a killed
 process (even by SIGKILL) loses nothing it has answered: the line is in the operating system's
-hands. With fsync=True it is on the disk too, and so survives a power cut, at a cost per write.
+hands. With fsync=True it is on the disk too, and so survives a power cut: sync() waits for that
+outside the caller's lock, and one fsync covers the lines of every thread that wrote in the
+meantime (group commit), so that the disk's latency is paid once per group, not per write.
 
 When the journal has grown past `fold_bytes`, it is sealed and a new one started; a thread folds
 the sealed journals into a new snapshot, off the request path (it reads files, not the live
@@ -46,7 +48,10 @@ class StateFile:
         self.fold_bytes = fold_bytes or FOLD_BYTES
         self.generation = 0  # the journal being written
         self._fd: int | None = None
-        self._written = 0
+        self._written = 0  # bytes in the journal being written
+        self.appended = 0  # lines appended since the start
+        self._synced = 0  # of which on the disk (with fsync)
+        self._sync_lock = threading.Lock()
         self._wake = threading.Condition()
         self._folding = False
         self._fold_upto = 0
@@ -80,17 +85,33 @@ class StateFile:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view):]
-        if self.fsync:
-            os.fsync(self._fd)
+        self.appended += 1
         self._written += len(data)
         if self._written >= self.fold_bytes and not self._folding:
             self._seal()
 
+    def sync(self, upto: int) -> None:
+        """With fsync: return once the first `upto` lines appended are on the disk. Call it
+        without the lock: while one thread waits for the disk, others append, and the next
+        fsync covers them all."""
+        if not self.fsync:
+            return
+        with self._sync_lock:
+            if self._synced >= upto or self._fd is None:
+                return  # another thread's fsync covered it, or close() did
+            appended = self.appended  # all in the open journal (a seal syncs the one before)
+            os.fsync(self._fd)
+            self._synced = appended
+
     def _seal(self) -> None:
         """Start a new journal and let the folding thread make a snapshot of the old ones."""
-        os.close(self._fd)
-        self.generation += 1
-        self._open_journal()
+        with self._sync_lock:
+            if self.fsync:
+                os.fsync(self._fd)
+                self._synced = self.appended
+            os.close(self._fd)
+            self.generation += 1
+            self._open_journal()
         with self._wake:
             self._folding = True
             self._fold_upto = self.generation
@@ -109,9 +130,13 @@ class StateFile:
             self._wake.notify()
         if self._folder:
             self._folder.join(timeout=30)
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        with self._sync_lock:
+            if self._fd is not None:
+                if self.fsync:
+                    os.fsync(self._fd)
+                    self._synced = self.appended
+                os.close(self._fd)
+                self._fd = None
 
     # Snapshots --------------------------------------------------------
 

@@ -3,6 +3,7 @@
 Records are dicts keyed by KashFlow's own field names, so that the schema can
 write them to the wire as they are. One lock guards everything: the threaded
 server may run many requests at once, and KashFlow numbers must stay unique.
+Callers hold it for the change and its journal line, not for reading or writing XML.
 
 With --state FILE, a write ends with Backend.commit(account), which journals what changed:
 the account's CHANGEABLE_FIELDS, and the records noted with Account.add, changed or remove
@@ -192,6 +193,7 @@ class Backend:
     def __init__(self, state_file: str | os.PathLike[str] | None = None, fsync: bool = False,
                  fold_bytes: int | None = None):
         self.lock = threading.RLock()
+        self._owed = threading.local()  # the journal lines a thread's request must wait for
         self.accounts: dict[str, Account] = {}
         self.faults: list[Fault] = []
         self._next_dbid = FIRST_DBID
@@ -229,7 +231,7 @@ class Backend:
     def commit(self, account: Account) -> None:
         """Journal what a write changed in account; call it before the answer goes out,
         holding the lock, so that what a client was told is on disk in the order it
-        happened."""
+        happened (with --fsync, the answer waits for the disk: see wait_for_disk)."""
         with self.lock:
             changes, account.pending = account.pending, []
             self._journal({"account": account.to_json(only=CHANGEABLE_FIELDS),
@@ -251,9 +253,21 @@ class Backend:
 
     # Persistence (--state FILE) -----------------------------------------
 
+    def wait_for_disk(self) -> None:
+        """With --fsync, return once what this thread has journaled is on the disk. The app
+        calls it after each request, outside the lock: threads that wrote in the meantime
+        share one fsync, and none waits for the disk holding the lock."""
+        upto = getattr(self._owed, "upto", 0)
+        if upto and self.store:
+            self.store.sync(upto)
+            self._owed.upto = 0
+
     def _journal(self, entry: dict[str, Any]) -> None:
+        """Append entry to the journal; the caller holds the lock."""
         if self.store:
             self.store.append({**entry, "next_dbid": self._next_dbid})
+            if self.store.fsync:
+                self._owed.upto = self.store.appended
 
     def _load(self, data: dict[str, Any]) -> None:
         self._next_dbid = data["next_dbid"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from typing import Any
 
 from . import documents
@@ -27,6 +28,7 @@ WRITES = {"AutoAuthIP", "InsertSupplier", "InsertCustomer", "InsertReceipt", "In
           "AttachFileToReceipt", "applyCreditNoteToInvoice"}
 
 
+@cache
 def snake_case(operation: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", operation).lower()
 

@@ -34,6 +34,13 @@ class Field:
     nillable: bool
 
 
+@dataclass(frozen=True)
+class Reader:
+    by_tag: dict[str, Field]  # {"{KashFlow}Name": field}
+    defaults: Record  # a record with every field absent, lists aside (each record has its own)
+    lists: tuple[str, ...]
+
+
 class Schema:
     def __init__(self, wsdl_bytes: bytes):
         root = etree.fromstring(wsdl_bytes, parser=safe_parser())
@@ -47,7 +54,7 @@ class Schema:
                 self.elements[node.get("name")] = self._fields(node.find(f"{{{XS}}}complexType"))
         self.operations = [
             op.get("name") for op in root.iterfind(f"{{{WSDL}}}portType/{{{WSDL}}}operation")]
-        self._by_tag: dict[int, tuple[list[Field], dict[str, Field]]] = {}
+        self._readers: dict[int, tuple[list[Field], Reader]] = {}
 
     @staticmethod
     def _fields(complex_type: etree._Element | None) -> list[Field]:
@@ -79,46 +86,58 @@ class Schema:
 
     def decode_fields(self, node: etree._Element, fields: list[Field]) -> Record:
         """Read the children of node as the given fields; absent ones get .NET defaults."""
-        by_tag = self._fields_by_tag(fields)
-        record: Record = {}
+        reader = self._reader(fields)
+        record = reader.defaults.copy()
+        for name in reader.lists:
+            record[name] = []
         for child in node:
-            field = by_tag.get(child.tag)
+            field = reader.by_tag.get(child.tag)
             if field is None:
                 continue  # XmlSerializer skips what it does not know (or another namespace)
-            if (child.get(XSI_NIL) in ("true", "1") and not field.nillable
-                    and field.type in DEFAULTS):
-                raise DecodeError(f"There is an error in XML document (line {child.sourceline}): "
-                                  f"{field.name} cannot be nil.")
-            value = self.decode_value(child, field.type)
+            if child.get(XSI_NIL) in ("true", "1"):
+                if not field.nillable and field.type in DEFAULTS:
+                    raise DecodeError(f"There is an error in XML document (line "
+                                      f"{child.sourceline}): {field.name} cannot be nil.")
+                value = None
+            else:
+                value = self._decode_present(child, field.type)
             if field.many:
-                record.setdefault(field.name, []).append(value)
+                record[field.name].append(value)
             else:
                 record[field.name] = value
-        for field in fields:
-            if field.name not in record:
-                record[field.name] = [] if field.many else (
-                    DEFAULTS.get(field.type) if field.min_occurs else None)
         return record
 
-    def _fields_by_tag(self, fields: list[Field]) -> dict[str, Field]:
-        """{"{KashFlow}Name": field}: the tags to look for, made once per list of fields."""
-        cached = self._by_tag.get(id(fields))
+    def _reader(self, fields: list[Field]) -> Reader:
+        """How to read a list of fields, made once per list (most of a request is these)."""
+        cached = self._readers.get(id(fields))
         if cached is None or cached[0] is not fields:
-            cached = (fields, {f"{{{KF}}}{f.name}": f for f in fields})
-            self._by_tag[id(fields)] = cached
+            cached = (fields, Reader(
+                by_tag={f"{{{KF}}}{f.name}": f for f in fields},
+                defaults={f.name: DEFAULTS.get(f.type) if f.min_occurs else None
+                          for f in fields if not f.many},
+                lists=tuple(f.name for f in fields if f.many)))
+            self._readers[id(fields)] = cached
         return cached[1]
 
     def decode_value(self, node: etree._Element, type_: str) -> Any:
         if node.get(XSI_NIL) in ("true", "1"):
             return None
+        return self._decode_present(node, type_)
+
+    def _decode_present(self, node: etree._Element, type_: str) -> Any:
+        """The value of a node that is not nil."""
         if type_ == "anyType":
             return self._decode_any(node)
-        if self.is_complex(type_):
-            fields = self.types[type_]
+        fields = self.types.get(type_)
+        if fields is not None:
             if len(fields) == 1 and fields[0].many:  # ArrayOfX
                 return self.decode_fields(node, fields)[fields[0].name]
             return self.decode_fields(node, fields)
-        return decode_simple(node.text or "", type_, node.sourceline)
+        try:
+            return decode_simple(node.text or "", type_)
+        except DecodeError as error:
+            raise DecodeError(f"There is an error in XML document (line {node.sourceline}): "
+                              f"{error}") from None
 
     def _decode_any(self, node: etree._Element) -> Record:
         xsi_type = node.get(f"{{{XSI}}}type")

@@ -70,14 +70,15 @@ def run_operation(operation: str, params: dict) -> dict:
     """Authenticate, run the handler and return the response element's values."""
     result_name = f"{operation}Result"
     remote_ip = request.remote_addr or ""
-    with backend().lock:
+    state = backend()
+    with state.lock:
         try:
-            account = authenticate(backend(), operation, params, remote_ip)
-            value = KashFlowResponse(backend(), account, remote_ip).call(operation, params)
+            account = authenticate(state, operation, params, remote_ip)
+            value = KashFlowResponse(state, account, remote_ip).call(operation, params)
         except KashFlowError as error:
             return {"Status": "NO", "StatusDetail": error.detail}
         if operation in WRITES:
-            backend().commit(account)
+            state.commit(account)
     outputs = value if isinstance(value, dict) and result_name in value else {result_name: value}
     return {**outputs, "Status": "OK", "StatusDetail": ""}
 

@@ -22,35 +22,45 @@ RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 NET_NAMES = {"int": "an Int32", "long": "an Int64", "decimal": "a Decimal"}
 DECIMAL_MAX = Decimal("79228162514264337593543950335")  # System.Decimal.MaxValue
 DECIMAL_PLACES = 28  # System.Decimal's largest scale
+SHORT_DECIMAL = 28  # characters, sign and point included
 
 
 class DecodeError(ValueError):
     """A value that the service cannot read, e.g. letters in an int."""
 
 
-def decode_simple(text: str, type_: str, line: int | None = None) -> Any:
-    text = text.strip() if type_ != "string" else text
+def decode_simple(text: str, type_: str) -> Any:
+    """The value of an element's text; a DecodeError gives the reason (the caller adds where)."""
+    if type_ == "string":
+        return text
+    text = text.strip()
     try:
+        if type_ == "decimal":
+            return read_decimal(text)
         if type_ in ("int", "integer", "long"):
             if not INTEGER_TEXT.fullmatch(text):
                 raise ValueError
             return in_range(int(text), type_)
-        if type_ == "decimal":
-            if not DECIMAL_TEXT.fullmatch(text):
-                raise ValueError
-            return in_range(Decimal(text), type_)
         if type_ == "boolean":
             if text not in ("true", "false", "1", "0"):
                 raise ValueError
             return text in ("true", "1")
         if type_ == "dateTime":
             return parse_datetime(text)
-    except DecodeError as error:
-        raise DecodeError(f"There is an error in XML document (line {line}): {error}") from None
+    except DecodeError:
+        raise
     except ValueError:
-        raise DecodeError(f"There is an error in XML document (line {line}): "
-                          f"'{text[:40]}' is not a valid {type_}.") from None
+        raise DecodeError(f"'{text[:40]}' is not a valid {type_}.") from None
     return text
+
+
+def read_decimal(text: str) -> Decimal:
+    if not DECIMAL_TEXT.fullmatch(text):
+        raise ValueError
+    number = Decimal(text)
+    # Most amounts are short: 28 characters cannot reach 29 digits or 28 places, so the
+    # checks (a good part of reading a document) are for longer ones only.
+    return number if len(text) <= SHORT_DECIMAL else in_range(number, "decimal")
 
 
 def in_range(number: int | Decimal, type_: str) -> int | Decimal:
