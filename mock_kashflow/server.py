@@ -1,17 +1,21 @@
 """The mock's HTTP server, werkzeug's threaded one made cheaper per call; and ThreadedMockServer,
 the mock on a thread, for tests: port 0 picks a free port.
 
-As werkzeug's, it serves each connection on a thread of its own, so that a slow client never
-holds up another; but the thread is started more cheaply, the queue of connections is longer
-and the request log is skipped when it is off.
+werkzeug starts a thread for each connection. Here a pool of up to WORKERS threads serves
+them, kept from one connection to the next: a thousand clients calling at once no longer make
+a thousand threads that fight over Python's interpreter lock (most of their time went to
+that), and connections beyond WORKERS wait their turn. A connection that sends nothing for
+IDLE_SECONDS is closed, so that idle clients cannot hold every thread. The queue of
+connections is longer and the request log is skipped when it is off.
 """
 
 from __future__ import annotations
 
-import _thread
 import logging
 import socket
 import threading
+from collections import deque
+from collections.abc import Callable
 
 from flask import Flask
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -22,19 +26,72 @@ from .models import Backend
 # Connections waiting to be accepted: a thousand clients calling at once are queued, not
 # refused and made to try again a second later.
 LISTEN_QUEUE = 1024
+# Threads serving connections: enough for slow clients and injected delays to leave others
+# served, few enough for them not to spend their time taking the interpreter lock in turn.
+WORKERS = 32
+IDLE_SECONDS = 60
 
 
 class Server(ThreadedWSGIServer):
     request_queue_size = LISTEN_QUEUE
 
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.workers = Workers(WORKERS)
+
     def process_request(self, request: socket.socket, client_address: object) -> None:
-        # A bare thread: threading.Thread's start() waits for the thread to run, a hand-over
-        # of the interpreter lock that makes each connection slower to take (it is a daemon
-        # thread all the same: it ends with the process).
-        _thread.start_new_thread(self.process_request_thread, (request, client_address))
+        self.workers.submit(self.process_request_thread, request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.workers.stop()
+
+
+class Workers:
+    """Up to `most` daemon threads running jobs in turn; one more starts when a job comes
+    and none is waiting for one."""
+
+    def __init__(self, most: int):
+        self.most = most
+        self._ready = threading.Condition()
+        self._jobs: deque[tuple[Callable[..., None], tuple[object, ...]]] = deque()
+        self._threads = 0
+        self._waiting = 0  # threads waiting for a job
+        self._stopped = False
+
+    def submit(self, function: Callable[..., None], *args: object) -> None:
+        with self._ready:
+            self._jobs.append((function, args))
+            if len(self._jobs) > self._waiting and self._threads < self.most:
+                self._threads += 1
+                threading.Thread(target=self._work, daemon=True,
+                                 name="mock-kashflow-worker").start()
+            else:
+                self._ready.notify()
+
+    def stop(self) -> None:
+        """Let the threads end once the jobs they have are done."""
+        with self._ready:
+            self._stopped = True
+            self._ready.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                while not self._jobs and not self._stopped:
+                    self._waiting += 1
+                    self._ready.wait()
+                    self._waiting -= 1
+                if not self._jobs:
+                    self._threads -= 1
+                    return
+                function, args = self._jobs.popleft()
+            function(*args)  # process_request_thread, which handles its own errors
 
 
 class RequestHandler(WSGIRequestHandler):
+    timeout = IDLE_SECONDS
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Formatting the line is a good part of a small call's cost: skip it when
         # python -m mock_kashflow has turned werkzeug's request log off.
