@@ -204,15 +204,15 @@ def stop(process: subprocess.Popen) -> None:
     process.stdout.close()
 
 
-@pytest.mark.parametrize("options", [(), ("--snapshot-every", "20000")],
-                         ids=["journal", "with-snapshots"])
+@pytest.mark.parametrize("options", [(), ("--snapshot-every", "20000"), ("--fsync",)],
+                         ids=["journal", "with-snapshots", "fsync"])
 def test_nothing_answered_is_lost_when_the_mock_is_killed(tmp_path, options):
     state_file = tmp_path / "state.json"
     process, url = start_mock(state_file, *options)
     try:
         account = new_account(url)
         known = ids(account)
-        answered: dict[int, str] = {}  # number -> reference, as the clients were told
+        answered: list[tuple[int, str]] = []  # (number, reference), as the clients were told
         enough = threading.Event()
 
         def insert_until_killed(worker: int) -> None:
@@ -226,33 +226,41 @@ def test_nothing_answered_is_lost_when_the_mock_is_killed(tmp_path, options):
                     reply = account.call("InsertReceipt", body)
                 except requests.RequestException:
                     return  # killed: no whole answer, so nothing was promised
-                answered[ok_value(reply, "InsertReceiptResult")] = reference
-                if len(answered) >= 150:
+                answered.append((ok_value(reply, "InsertReceiptResult"), reference))
+                if len(answered) >= 200:
                     enough.set()
 
-        with ThreadPoolExecutor(8) as pool:
-            running = [pool.submit(insert_until_killed, worker) for worker in range(8)]
+        with ThreadPoolExecutor(16) as pool:
+            running = [pool.submit(insert_until_killed, worker) for worker in range(16)]
             assert enough.wait(120), "the mock answered too few inserts"
-            os.kill(process.pid, signal.SIGKILL)  # while the 8 clients are still sending
+            os.kill(process.pid, signal.SIGKILL)  # while the 16 clients are still sending
             for future in running:
                 future.result()
     finally:
         stop(process)
+    numbers = [number for number, _ in answered]
+    assert len(set(numbers)) == len(numbers), "a number was given to two receipts"
     generations = [int(p.suffix[1:]) for p in tmp_path.glob("state.json.journal.*")]
-    if options:
+    if "--snapshot-every" in options:
         assert max(generations) > 1, "no snapshot was made while the clients were writing"
 
     process, url = start_mock(state_file, *options)
     try:
         account.base_url = url
         stored = {r["InvoiceNumber"]: r for r in account.state()["receipts"]}
-        for number, reference in answered.items():
+        for number, reference in answered:
             receipt = stored.get(number)
             assert receipt is not None, f"receipt {number} was answered, then lost"
             assert receipt["CustomerReference"] == reference
             assert [ln["Description"] for ln in receipt["Lines"]] == [reference, "Second"]
-        next_number = ok_value(account.call("InsertReceipt", document(
-            known["supplier"], [line()])), "InsertReceiptResult")
-        assert next_number > max(stored)
+
+        def insert_after_restart(n: int) -> int:
+            return ok_value(account.call("InsertReceipt", document(
+                known["supplier"], [line()], reference=f"After-{n}")), "InsertReceiptResult")
+
+        with ThreadPoolExecutor(8) as pool:
+            after = list(pool.map(insert_after_restart, range(16)))
+        # Not one number given before the kill, answered or not, is given again.
+        assert len(set(after)) == len(after) and min(after) > max(stored)
     finally:
         stop(process)
