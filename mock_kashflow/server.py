@@ -1,12 +1,12 @@
 """The mock's HTTP server, werkzeug's threaded one made cheaper per call; and ThreadedMockServer,
 the mock on a thread, for tests: port 0 picks a free port.
 
-werkzeug starts a thread for each connection. Here a pool of up to WORKERS threads serves
-them, kept from one connection to the next: a thousand clients calling at once no longer make
-a thousand threads that fight over Python's interpreter lock (most of their time went to
-that), and connections beyond WORKERS wait their turn. A connection that sends nothing for
-IDLE_SECONDS is closed, so that idle clients cannot hold every thread. The queue of
-connections is longer and the request log is skipped when it is off.
+werkzeug starts a thread for each connection. Here too, but at most WORKERS at a time: a
+thousand clients calling at once no longer make a thousand threads that fight over Python's
+interpreter lock (most of their time went to that); connections past WORKERS wait their turn,
+taken by the threads as they finish. A connection that sends nothing for IDLE_SECONDS is
+closed, so that idle clients cannot hold every thread. The queue of connections is longer
+and the request log is skipped when it is off.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ LISTEN_QUEUE = 1024
 WORKERS = 32
 IDLE_SECONDS = 60
 
+Job = tuple[Callable[..., None], tuple[object, ...]]
+
 
 class Server(ThreadedWSGIServer):
     request_queue_size = LISTEN_QUEUE
@@ -42,51 +44,36 @@ class Server(ThreadedWSGIServer):
     def process_request(self, request: socket.socket, client_address: object) -> None:
         self.workers.submit(self.process_request_thread, request, client_address)
 
-    def server_close(self) -> None:
-        super().server_close()
-        self.workers.stop()
-
 
 class Workers:
-    """Up to `most` daemon threads running jobs in turn; one more starts when a job comes
-    and none is waiting for one."""
+    """Runs each job on a thread of its own, up to `most` at a time; past that, jobs wait in a
+    backlog that the threads take from as they finish."""
 
     def __init__(self, most: int):
         self.most = most
-        self._ready = threading.Condition()
-        self._jobs: deque[tuple[Callable[..., None], tuple[object, ...]]] = deque()
+        self._lock = threading.Lock()  # guards what follows
+        self._backlog: deque[Job] = deque()
         self._threads = 0
-        self._waiting = 0  # threads waiting for a job
-        self._stopped = False
 
     def submit(self, function: Callable[..., None], *args: object) -> None:
-        with self._ready:
-            self._jobs.append((function, args))
-            if len(self._jobs) > self._waiting and self._threads < self.most:
-                self._threads += 1
-                threading.Thread(target=self._work, daemon=True,
-                                 name="mock-kashflow-worker").start()
-            else:
-                self._ready.notify()
+        job = (function, args)
+        with self._lock:
+            if self._threads >= self.most:
+                self._backlog.append(job)
+                return
+            self._threads += 1
+        threading.Thread(target=self._work, args=(job,), daemon=True,
+                         name="mock-kashflow-worker").start()
 
-    def stop(self) -> None:
-        """Let the threads end once the jobs they have are done."""
-        with self._ready:
-            self._stopped = True
-            self._ready.notify_all()
-
-    def _work(self) -> None:
+    def _work(self, job: Job) -> None:
         while True:
-            with self._ready:
-                while not self._jobs and not self._stopped:
-                    self._waiting += 1
-                    self._ready.wait()
-                    self._waiting -= 1
-                if not self._jobs:
+            function, args = job
+            function(*args)  # process_request_thread, which handles its own errors
+            with self._lock:
+                if not self._backlog:
                     self._threads -= 1
                     return
-                function, args = self._jobs.popleft()
-            function(*args)  # process_request_thread, which handles its own errors
+                job = self._backlog.popleft()
 
 
 class RequestHandler(WSGIRequestHandler):
