@@ -19,7 +19,9 @@ KashFlowError
     └── UnclearOutcomeError    a write may or may not have been applied
 
 Business refusals come back as Status NO with a StatusDetail sentence;
-error_from_status() picks the class from that sentence and keeps it.
+error_from_status() picks the class from that sentence and keeps it, and an error's
+`subject` says what the sentence is about (a nominal code, a VAT rate...), so that a
+caller never reads KashFlow's words itself.
 
 str(error) is one technical sentence for the log: it may name KashFlow's operations and
 HTTP statuses, never a password, key or the user part of a URL. A caller that speaks to
@@ -43,6 +45,12 @@ class KashFlowError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def subject(self) -> str:
+        """What KashFlow's refusal is about, from its StatusDetail (or, without one, the
+        message): one of SUBJECTS' names, or "" when it names none of them."""
+        return refusal_subject(self.status_detail or self.message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only arguments do not survive Exception's default pickling,
@@ -176,6 +184,29 @@ HINTS: dict[type[KashFlowError], str] = {
     NotFoundError: "KashFlow could not find what {operation} asked for ({detail}).",
     ValidationError: "KashFlow refused {operation}: {detail}.",
 }
+
+
+# What a refusal is about, by the words of its StatusDetail, first match wins. A key with
+# a space is looked for as text, a single word as a whole word.
+SUBJECTS: list[tuple[str, tuple[str, ...]]] = [
+    ("nominal", ("nominal", "chargetype")),
+    ("vat", ("vat rate", "vat")),
+    ("partner", ("supplier", "customer")),
+    ("project", ("project",)),
+    ("bank", ("bank account", "payment method")),
+    ("decimals", ("decimal",)),
+]
+
+
+def refusal_subject(detail: str) -> str:
+    """What a refusal's sentence is about: "nominal", "vat", "partner", "project",
+    "bank", "decimals", or "" """
+    text = detail.lower()
+    words = set(re.findall(r"[a-z]+", text))
+    for subject, keys in SUBJECTS:
+        if any((key in text) if " " in key else (key in words) for key in keys):
+            return subject
+    return ""
 
 
 def classify_status_detail(detail: str) -> type[KashFlowError]:

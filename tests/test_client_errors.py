@@ -167,6 +167,21 @@ def test_status_detail_classification(detail, expected):
     assert classify_status_detail(detail) is expected
 
 
+@pytest.mark.parametrize("detail,subject", [
+    ("Line 2: there is no nominal code with the ID 5", "nominal"),
+    ("ChargeType 12 does not exist", "nominal"),
+    ("Line 1: 17% is not one of this account's VAT rates", "vat"),
+    ("There is no supplier with the ID 4242", "partner"),
+    ("Line 1: there is no project with the ID 9", "project"),
+    ("There is no bank account with the ID 3", "bank"),
+    ("Rate may have at most 2 decimal places", "decimals"),
+    ("The receipt has no lines", ""),
+])
+def test_what_a_refusal_is_about(detail, subject):
+    "The StatusDetail sentence is read here once; callers use error.subject"
+    assert error_from_status("InsertReceipt", detail).subject == subject
+
+
 def test_errors_read_as_sentences_and_survive_pickling():
     error = error_from_status("InsertReceipt", "The receipt has no lines")
     assert str(error) == 'KashFlow refused InsertReceipt: "The receipt has no lines".'

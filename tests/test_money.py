@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from dext_kashflow.money import kashflow_quantity_and_rate, spread
+from dext_kashflow.publishing.money import kashflow_quantity_and_rate, spread
 
 
 def test_three_lines_of_a_third_share_the_tax_to_the_penny():

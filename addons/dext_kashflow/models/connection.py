@@ -13,16 +13,11 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from kashflow import DEFAULT_URL, KashFlowClient
-from kashflow.errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    ConfigurationError,
-    KashFlowError,
-    TransientError,
-)
+from kashflow.errors import KashFlowError
 
 from .. import sync
-from ..exceptions import ConnectionExpiredError, KashFlowUnavailableError, KashFlowUserError
+from ..exceptions import ConnectionExpiredError
+from ..publishing.outcomes import connection_state, user_error, work_message
 from .connection_secrets import ConnectionSecrets
 
 logger = logging.getLogger(__name__)
@@ -64,20 +59,6 @@ def api_settings_url(service_url):
         return KASHFLOW_API_SETTINGS
     parts = urlsplit(service_url)
     return f'{parts.scheme}://{parts.netloc}/api-settings'
-
-
-def error_message(connection_name, url, error):
-    "The message for a KashFlow error met while working"
-    if isinstance(error, (AuthenticationError, AccessDeniedError)):
-        return gettext('dext_kashflow.msg_connection_expired',
-            connection=connection_name, reason=str(error))
-    if isinstance(error, TransientError):
-        return gettext('dext_kashflow.msg_kashflow_unreachable',
-            url=url, reason=str(error))
-    if isinstance(error, ConfigurationError):
-        return gettext('dext_kashflow.msg_kashflow_address',
-            url=url, reason=str(error))
-    return gettext('dext_kashflow.msg_kashflow_refused', reason=str(error))
 
 
 class Connection(ConnectionSecrets, ModelSQL, ModelView):
@@ -245,16 +226,11 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         client = self.client()
         try:
             yield client
-        except (AuthenticationError, AccessDeniedError) as error:
-            message = error_message(self.rec_name, self.url, error)
-            self.expire(message)
-            raise ConnectionExpiredError(message) from error
-        except TransientError as error:
-            raise KashFlowUnavailableError(
-                error_message(self.rec_name, self.url, error)) from error
         except KashFlowError as error:
-            raise KashFlowUserError(
-                error_message(self.rec_name, self.url, error)) from error
+            found = user_error(self.rec_name, self.url, error)
+            if connection_state(error) == 'expired':
+                self.expire(found.message)
+            raise found from error
         finally:
             client.close()
 
@@ -338,13 +314,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
             logger.info("KashFlow refresh of connection %s failed: %s",
                 self.id, error)
             self.refresh_state = 'failed'
-            self.refresh_summary = error_message(
-                self.rec_name, self.url, error)
-            if isinstance(error, (AuthenticationError, AccessDeniedError)):
-                self.state = 'expired'
-                self.state_message = self.refresh_summary
-            elif not isinstance(error, TransientError):
-                self.state = 'error'
+            self.refresh_summary = work_message(self.rec_name, self.url, error)
+            state = connection_state(error)
+            if state:
+                self.state = state
                 self.state_message = self.refresh_summary
             self.save()
             return

@@ -1,18 +1,29 @@
-"""Supplier and customer invoices: the values that go to KashFlow, the state of
-their publication, and the partner rules copied onto them.
+"""Supplier and customer invoices in KashFlow: the values that go there, the
+partner rules copied onto them, the state of their publication, and the
+buttons and the queue that publish them.
 
-The Publish, Retry and Clear buttons are in invoice_publish.py."""
+Each document is sent by publishing/run.py, exactly once. The document a
+person clicks is published at once and the outcome shown to them
+(wizards/publish_outcome.py); a selection goes to the queue, oldest first, in
+small tasks several workers can share.
+"""
+import datetime as dt
+import re
 
 from sql.conditionals import Case, Coalesce
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
-from ..document import company_connection, prepare
-from .publication import FAILURES
+from ..exceptions import PublishError
+from ..publishing import run
+from ..publishing.prepare import company_connection, prepare, prepare_many, reference
+from ..publishing.sides import side_of
+from ..publishing.timing import timed
+from .publication import CLAIM_TIMEOUT, FAILURES
 from .rule import DESTINATIONS, RULE_FIELDS
 
 KASHFLOW_STATES = [
@@ -33,6 +44,9 @@ LOCKED_FIELDS = {
     }
 # The real KashFlow's web application; a mock serves its pages beside its API.
 KASHFLOW_WEB = 'https://app.kashflow.com'
+# The most documents one queued task publishes: a bulk publish is split into
+# tasks that several workers share.
+TASK_SIZE = 20
 
 
 class Invoice(metaclass=PoolMeta):
@@ -126,6 +140,39 @@ class Invoice(metaclass=PoolMeta):
         cls._check_modify_exclude |= (
             {'kashflow_rule', 'kashflow_allow_duplicate'}
             | set(RULE_FIELDS.values()))
+        cls._buttons.update({
+                'kashflow_publish': {
+                    'invisible': (~Eval('state').in_(['posted', 'paid'])
+                        | ~Eval('kashflow_state').in_(['not_published', 'queued'])),
+                    'depends': ['state', 'kashflow_state'],
+                    },
+                'kashflow_retry': {
+                    'invisible': ~((Eval('kashflow_state') == 'failed')
+                        | ((Eval('kashflow_state') == 'sending')
+                            & (Eval('kashflow_failure') == 'unclear'))),
+                    'depends': ['kashflow_state', 'kashflow_failure'],
+                    },
+                'kashflow_link': {
+                    'invisible': ((Eval('kashflow_failure') != 'duplicate')
+                        | (Eval('kashflow_state') != 'failed')),
+                    'depends': ['kashflow_state', 'kashflow_failure'],
+                    },
+                'kashflow_clear': {
+                    'invisible': ~Eval('kashflow_state').in_(
+                        ['published', 'failed', 'sending']),
+                    'depends': ['kashflow_state'],
+                    },
+                })
+        # The files KashFlow did not confirm receiving.
+        files_unconfirmed = {
+            'invisible': ((Eval('kashflow_state') != 'published')
+                | ~Eval('kashflow_file_unconfirmed')),
+            'depends': ['kashflow_state', 'kashflow_file_unconfirmed'],
+            }
+        cls._buttons.update({
+                'kashflow_resend_files': files_unconfirmed,
+                'kashflow_confirm_files': files_unconfirmed,
+                })
 
     @classmethod
     def write(cls, *args):
@@ -211,7 +258,7 @@ class Invoice(metaclass=PoolMeta):
     def _kashflow_url(self, publication):
         if not publication or not publication.kashflow_number or not publication.connection:
             return None
-        section = 'purchases' if self.type == 'in' else 'sales'
+        section = side_of(self).web_section
         url = publication.connection.url or ''
         root = KASHFLOW_WEB if 'securedwebapp.com' in url else url.split('/api/')[0]
         return f'{root}/{section}/{publication.kashflow_number}'
@@ -312,3 +359,266 @@ class Invoice(metaclass=PoolMeta):
         default.setdefault('kashflow_rule')
         default.setdefault('kashflow_allow_duplicate')
         return super().copy(invoices, default=default)
+
+    # Publishing ----------------------------------------------------------
+
+    @classmethod
+    @ModelView.button
+    def kashflow_publish(cls, invoices):
+        """Check the documents, then publish them: the one a person clicked
+        at once, saying how it went; a selection in the background.
+
+        Every problem of every document is shown at once, and kept on the
+        document; nothing is sent while any document has one.
+        """
+        _, problems = cls.kashflow_checked(invoices)
+        if problems:
+            raise PublishError(gettext('dext_kashflow.msg_publish_problems',
+                    problems='\n\n'.join(
+                        f'{invoice.rec_name}:\n' + '\n'.join(
+                            f'\u2022 {p}' for p in invoice_problems)
+                        for invoice, invoice_problems in problems)))
+        if len(invoices) == 1:
+            # A person is waiting: one attempt now; what fails for a while
+            # is retried by the cron.
+            run.publish(invoices[0], interactive=True)
+            return cls.kashflow_outcome_action()
+        cls.kashflow_queue(invoices)
+
+    @classmethod
+    def kashflow_outcome_action(cls):
+        "The dialog that tells the person who clicked how publishing went"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action')
+        return Action.get_action_id(
+            ModelData.get_id('dext_kashflow', 'wizard_publish_outcome'))
+
+    @classmethod
+    def kashflow_checked(cls, invoices):
+        """Check invoices before publishing them (the Publish button and the
+        Publish wizard): the problems found are shown on each document.
+        Return the invoices without problems, and [(invoice, [problem])]."""
+        with timed('check'):
+            problems = cls.kashflow_check(invoices)
+            if problems:
+                cls.kashflow_record_problems(problems)
+        failing = {invoice.id for invoice, _ in problems}
+        return [i for i in invoices if i.id not in failing], problems
+
+    @classmethod
+    def kashflow_record_problems(cls, problems):
+        """Show the problems found by a check on each document, in place of
+        what an earlier attempt left there, and log the check.
+
+        In a transaction of its own: the caller's is rolled back by the
+        error that tells the user.
+        """
+        Publication = Pool().get('kashflow.publication')
+        with Transaction().new_transaction() as transaction, \
+                without_check_access():
+            for invoice, invoice_problems in problems:
+                try:
+                    publication = Publication.for_invoice(invoice)
+                except SQLConstraintError:
+                    # Another run created it at this moment: it checks too.
+                    transaction.rollback()
+                    continue
+                publication.show_problems(invoice_problems)
+            transaction.commit()
+
+    @classmethod
+    @ModelView.button
+    def kashflow_retry(cls, invoices):
+        "Publish again; what may have arrived in KashFlow is looked up first"
+        return cls.kashflow_publish(invoices)
+
+    @classmethod
+    @ModelView.button
+    def kashflow_link(cls, invoices):
+        """Take the document found in KashFlow with the same reference as
+        the published one: nothing is sent, and what KashFlow has stays as
+        it is."""
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not (publication and publication.state == 'failed'
+                    and publication.failure == 'duplicate'
+                    and publication.found_number):
+                raise PublishError(gettext('dext_kashflow.msg_link_not_single',
+                        invoice=invoice.rec_name))
+            publication.mark_linked(company_connection(invoice.company))
+
+    @classmethod
+    def kashflow_check(cls, invoices):
+        "The problems of each invoice that has some, as [(invoice, [problem])]"
+        problems = []
+        with without_check_access():
+            published = [i for i in invoices if i.kashflow_state == 'published']
+            prepared = prepare_many([i for i in invoices if i not in published])
+            for invoice in invoices:
+                if invoice in published:
+                    problems.append((invoice, [gettext(
+                                    'dext_kashflow.msg_publish_already',
+                                    number=invoice.kashflow_number)]))
+                elif prepared[invoice.id].problems:
+                    problems.append((invoice, prepared[invoice.id].problems))
+        return problems
+
+    @classmethod
+    def kashflow_queue(cls, invoices):
+        "Publish invoices in the background (right after this call without a worker)"
+        if not invoices:
+            return
+        with timed('queue'):
+            cls._kashflow_queue(invoices)
+
+    @classmethod
+    def _kashflow_queue(cls, invoices):
+        Publication = Pool().get('kashflow.publication')
+        # In bulk: a write per document would reload the whole selection each time.
+        with without_check_access():
+            existing = {p.invoice.id: p for p in Publication.search([
+                        ('invoice', 'in', [i.id for i in invoices]),
+                        ])}
+            try:
+                Publication.create([Publication.values_for(i)
+                        for i in invoices if i.id not in existing])
+            except SQLConstraintError as error:
+                # Another user pressed Publish on one of them at the same
+                # moment: theirs goes on, nothing is sent twice. (The message
+                # is read in a new transaction: this one is aborted.)
+                with Transaction().new_transaction():
+                    message = gettext(
+                        'dext_kashflow.msg_publish_started_elsewhere')
+                raise PublishError(message) from error
+            Publication.requeue(list(existing.values()))
+        with Transaction().set_context(queue_name='kashflow'):
+            for task in cls.kashflow_tasks(invoices):
+                cls.__queue__.kashflow_publish_now(task)
+
+    @classmethod
+    def kashflow_tasks(cls, invoices):
+        """A bulk publish as tasks that several workers can share: the
+        documents of one partner together, oldest first, at most TASK_SIZE
+        per task; a task reads its partner's documents in KashFlow once, for
+        the duplicate check. The oldest documents' tasks come first.
+
+        Documents of a partner with the same reference go in one task, so
+        that the duplicate check stops the second, as when one task
+        published them all (two tasks at once would both send theirs)."""
+        tasks, partners = [], {}
+        for invoice in sorted(invoices, key=cls.kashflow_publish_order):
+            partner = partners.setdefault(
+                (invoice.company.id, invoice.type, invoice.party.id),
+                {'task': None, 'references': {}})
+            key = reference(invoice).strip().casefold()
+            task = partner['references'].get(key) if key else None
+            if task is None:
+                if partner['task'] is None or len(partner['task']) >= TASK_SIZE:
+                    partner['task'] = []
+                    tasks.append(partner['task'])
+                task = partner['task']
+            task.append(invoice)
+            if key:
+                partner['references'][key] = task
+        return tasks
+
+    @classmethod
+    def kashflow_publish_now(cls, invoices):
+        """Publish each invoice (run by the queue), oldest first, so that
+        KashFlow's numbers follow the dates"""
+        invoices = sorted(invoices, key=cls.kashflow_publish_order)
+        with timed('task'), without_check_access(), run.Batch(invoices) as batch:
+            for invoice in invoices:
+                run.publish(invoice, batch)
+
+    @staticmethod
+    def kashflow_publish_order(invoice):
+        "By date, then number as people read it (9 before 10)"
+        number = [int(part) if part.isdigit() else part
+            for part in re.split(r'(\d+)', invoice.number or '')]
+        return (invoice.invoice_date or dt.date.max, number, invoice.id)
+
+    @classmethod
+    def kashflow_retry_due(cls):
+        """Publish again what KashFlow could not take, when its retry is due,
+        and what a run that died left "Publishing" (cron)"""
+        Publication = Pool().get('kashflow.publication')
+        publications = Publication.search(Publication.due_domain())
+        if publications:
+            cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
+
+    @classmethod
+    def kashflow_publish_due(cls, invoices):
+        """Publish those of invoices whose retry is due (a task the run
+        scheduled for that time; the cron above is the safety net)"""
+        Publication = Pool().get('kashflow.publication')
+        with without_check_access():
+            due = Publication.search([
+                    ('invoice', 'in', [i.id for i in invoices]),
+                    *Publication.due_domain(),
+                    ])
+        cls.kashflow_publish_now(cls.browse([p.invoice.id for p in due]))
+
+    @classmethod
+    @ModelView.button_action('dext_kashflow.wizard_clear')
+    def kashflow_clear(cls, invoices):
+        "Ask first, saying whether KashFlow still has the document"
+        pass
+
+    @classmethod
+    def kashflow_forget(cls, invoices):
+        """Forget what was published, so that the documents can be sent again.
+
+        For an administrator who deleted the document in KashFlow, or who
+        checked that a document stuck in "Publishing" never arrived there.
+        """
+        publications = cls.kashflow_check_not_running(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if publication:
+                publication.mark_cleared()
+
+    @classmethod
+    def kashflow_check_not_running(cls, invoices):
+        "Refuse to clear what a run is publishing; the publications by invoice id"
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if publication and publication.claimed_at and (
+                    dt.datetime.now() - publication.claimed_at < CLAIM_TIMEOUT):
+                raise PublishError(gettext(
+                        'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
+        return publications
+
+    @classmethod
+    @ModelView.button
+    def kashflow_resend_files(cls, invoices):
+        """Send again the files KashFlow did not confirm receiving, once the
+        publisher has checked that they are missing in KashFlow"""
+        publications = cls.kashflow_publications(invoices)
+        now = dt.datetime.now()
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not (publication and publication.file_unconfirmed):
+                raise PublishError(gettext('dext_kashflow.msg_resend_files_none',
+                        invoice=invoice.rec_name))
+            if publication.resend_after and publication.resend_after > now:
+                raise PublishError(gettext('dext_kashflow.msg_resend_files_wait',
+                        invoice=invoice.rec_name,
+                        time=run.local_time(invoice.company,
+                            publication.resend_after)))
+        for invoice in invoices:
+            run.resend_files(invoice)
+
+    @classmethod
+    @ModelView.button
+    def kashflow_confirm_files(cls, invoices):
+        "The publisher found the unconfirmed files in KashFlow: nothing to send"
+        publications = cls.kashflow_publications(invoices)
+        for invoice in invoices:
+            publication = publications.get(invoice.id)
+            if not (publication and publication.file_unconfirmed):
+                continue
+            publication.confirm_files()

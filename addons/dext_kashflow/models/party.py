@@ -8,13 +8,14 @@ class Party(metaclass=PoolMeta):
 
     def kashflow_supplier(self, connection):
         "The KashFlow supplier linked to the party, even when deactivated"
-        return self._kashflow_partner('kashflow.supplier', connection)
+        return self.kashflow_partner('kashflow.supplier', connection)
 
     def kashflow_customer(self, connection):
         "The KashFlow customer linked to the party, even when deactivated"
-        return self._kashflow_partner('kashflow.customer', connection)
+        return self.kashflow_partner('kashflow.customer', connection)
 
-    def _kashflow_partner(self, model, connection):
+    def kashflow_partner(self, model, connection):
+        "The record of model (kashflow.supplier or customer) linked to the party"
         Model = Pool().get(model)
         with inactive_records():
             partners = Model.search([

@@ -1,21 +1,24 @@
-"""The publication of a document in KashFlow, and its log.
+"""The publication of a document in KashFlow: the one owner of its state.
 
 There is one publication per document, whatever happens: it is the record of
-what KashFlow already has. The publisher commits its state before each call
-to KashFlow, so that a crash or a lost answer is never mistaken for "not
+what KashFlow already has. The run (publishing/run.py) commits its state
+before each write to KashFlow, so that a crash or a lost answer is never mistaken for "not
 sent": a publication left "sending" is looked up in KashFlow before anything
 is sent again.
 """
 import datetime as dt
-import json
 
 import trytond.config as config
-from sql import Literal
+from sql import Column, Literal
+from sql.functions import CurrentTimestamp
 from trytond import backend
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
+from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
+
+from .publication_log import to_text
 
 STATES = [
     ('queued', "To Publish"),
@@ -35,10 +38,20 @@ FAILURES = [
     ('duplicate', "Already in KashFlow"),  # same reference found: nothing sent
     ('setup', "Connection Settings"),   # the connection cannot work as set up
     ]
+# How a file stands in attachment_ids, one entry per file: not sent, sent
+# without an answer, found in KashFlow by the publisher, or else KashFlow's id
+# of the file.
+NOT_SENT, UNCONFIRMED, CHECKED = '', '?', '!'
 # A "sending" claim older than this is taken to have died with its worker.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 # Waits between automatic retries of a document KashFlow could not take.
 RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
+
+
+def file_ids(text, count):
+    "The entries of attachment_ids for count files"
+    ids = text.split(',') if text else []
+    return (ids + [NOT_SENT] * count)[:count]
 
 
 def late_write_margin():
@@ -144,8 +157,11 @@ class Publication(ModelSQL, ModelView):
     def default_attempts(cls):
         return 0
 
-    # The publisher runs in a transaction of its own and commits after each
-    # step (see publisher.py); these methods write in the current transaction.
+    # Its state is written here only, by the transitions below, each named
+    # for what happened. They change the record in memory; the run (see
+    # publishing/run.py) saves it and commits at the points that make a
+    # publication exactly once, and the buttons' transactions save it with
+    # theirs.
 
     @classmethod
     def for_invoice(cls, invoice):
@@ -166,28 +182,60 @@ class Publication(ModelSQL, ModelView):
             'kind': 'receipt' if invoice.type == 'in' else 'invoice',
             }
 
-    def set(self, **values):
-        "Write values on this publication"
-        cls = self.__class__
-        with without_check_access():
-            cls.write([cls(self.id)], values)
+    def _set(self, **values):
         for name, value in values.items():
             setattr(self, name, value)
 
     @classmethod
-    def cleared_values(cls):
-        "What clearing forgets; the KashFlow partner, which still exists, stays"
-        return {
-            'state': 'cleared', 'failure': None, 'message': None, 'hint': None,
-            'kashflow_number': None, 'kashflow_id': None,
-            'found_number': None, 'found_id': None,
-            'document_sent_at': None, 'published_at': None,
-            'payment_id': None, 'payment_sent': False,
-            'attachment_ids': None, 'attachment_sent': False,
-            'credit_applied': False, 'credit_sent': False,
-            'next_attempt': None, 'claimed_at': None, 'resend_after': None,
-            'file_unconfirmed': False, 'warning': None, 'notes': None,
-            }
+    def save(cls, publications):
+        with without_check_access():
+            super().save(publications)
+
+    def flush(self):
+        """Write what the transitions changed, in one UPDATE: the run's
+        (publishing/run.py) way to save, once or twice per document.
+
+        write() would check the values and read the row back; these values
+        come from the transitions above only, and the row is the run's own
+        (it holds the claim), so the UPDATE alone is written, with who and
+        when, and trytond's caches are told as write() tells them."""
+        values = self._save_values()
+        if not values:
+            return
+        transaction = Transaction()
+        table = self.__table__()
+        columns = [Column(table, name) for name in values]
+        sql_values = [self._fields[name].sql_format(value)
+            for name, value in values.items()]
+        transaction.connection.cursor().execute(*table.update(
+                [*columns, table.write_uid, table.write_date],
+                [*sql_values, transaction.user, CurrentTimestamp()],
+                where=table.id == self.id))
+        transaction.counter += 1
+
+    @classmethod
+    def requeue(cls, publications):
+        "Publish again those that failed or were cleared, and no run holds"
+        publications = [p for p in publications
+            if p.state in {'cleared', 'failed'} and not p.claimed_at]
+        for publication in publications:
+            publication._set(state='queued', next_attempt=None)
+        cls.save(publications)
+
+    def show_problems(self, problems):
+        """The problems a check found, in place of what an earlier attempt
+        left; nothing changes on what KashFlow may already have"""
+        if self.state == 'published':
+            return
+        self.add_log('check', 'error', received=problems)
+        if self.state == 'sending':
+            # It may be in KashFlow: what it shows stays until a look in
+            # KashFlow settles it.
+            return
+        self._set(state='failed', failure='invalid',
+            message='\n'.join(problems),
+            hint=gettext('dext_kashflow.msg_hint_invalid'), next_attempt=None)
+        self.save([self])
 
     def claim(self, now=None):
         """Take this publication for one run; False when another run has it.
@@ -238,85 +286,129 @@ class Publication(ModelSQL, ModelView):
         index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
         return RETRY_DELAYS[index]
 
+    # The steps of a run: each write is marked sent before its call to
+    # KashFlow, and what KashFlow answered is kept right after.
+
+    def mark_partner_sent(self):
+        self._set(partner_sent=True)
+
+    def mark_partner(self, partner_id):
+        self._set(kashflow_partner_id=partner_id)
+
+    def mark_sending(self, kind, reference, notes, connection):
+        "The document is about to be sent"
+        self._set(state='sending', document_sent_at=dt.datetime.now(),
+            kind=kind, reference=reference, notes=notes,
+            connection=connection.id)
+
+    def mark_document(self, number, db_id=None):
+        "KashFlow has the document: its number (and id when it was looked up)"
+        values = {'kashflow_number': number}
+        if db_id is not None:
+            values['kashflow_id'] = db_id
+        self._set(**values)
+
+    def mark_payment_sent(self):
+        self._set(payment_sent=True)
+
+    def mark_payment(self, payment_id):
+        "-1: found paid in KashFlow, the payment's id not known"
+        self._set(payment_id=payment_id)
+
+    def mark_files(self, attachment_ids):
+        "Where each file stands, one entry per file (see file_ids)"
+        self._set(attachment_ids=attachment_ids)
+
+    def mark_files_done(self, unconfirmed, warning):
+        self._set(file_unconfirmed=unconfirmed, warning=warning)
+
+    def mark_credit_sent(self):
+        self._set(credit_sent=True)
+
+    def mark_credit_applied(self):
+        self._set(credit_applied=True)
+
+    def mark_unclear(self, resend_after):
+        "A write got no clear answer: nothing is sent again before resend_after"
+        self._set(resend_after=resend_after)
+
+    def mark_not_applied(self, step, attachment_ids=None):
+        "KashFlow surely did not apply step's write: take its sent mark back"
+        self._set(**{
+                'partner': {'partner_sent': False},
+                'document': {'document_sent_at': None},
+                'payment': {'payment_sent': False},
+                'credit': {'credit_sent': False},
+                'attachment': {'attachment_ids': attachment_ids},
+                }[step])
+
+    def mark_published(self):
+        self._set(state='published', failure=None, message=None, hint=None,
+            next_attempt=None, claimed_at=None,
+            # An unconfirmed file may still land until then.
+            resend_after=self.resend_after if self.file_unconfirmed else None,
+            published_at=self.published_at or dt.datetime.now())
+
+    def mark_failed(self, failure, message, hint, next_attempt=None,
+            found=None):
+        """The run stops: failure says why (an unclear outcome stays
+        "sending": it may be in KashFlow). found: the single document with
+        the same reference KashFlow has, as (number, id)."""
+        self._set(state='failed' if failure != 'unclear' else 'sending',
+            failure=failure, message=message, hint=hint, claimed_at=None,
+            next_attempt=next_attempt)
+        if failure == 'duplicate':
+            number, id_ = found or (None, None)
+            self._set(found_number=number, found_id=id_)
+
+    def mark_crashed(self):
+        "A bug, not KashFlow, stopped the run"
+        self.mark_failed('refused', gettext('dext_kashflow.msg_publish_crashed'),
+            gettext('dext_kashflow.msg_hint_crashed'),
+            next_attempt=self.next_attempt)
+
+    # What people do -----------------------------------------------------
+
+    def mark_linked(self, connection):
+        "Take the document found in KashFlow with the same reference"
+        self.add_log('link', 'ok', sent={'kashflow_number': self.found_number})
+        self._set(state='published', failure=None, message=None, hint=None,
+            next_attempt=None, kashflow_number=self.found_number,
+            kashflow_id=self.found_id, connection=connection.id,
+            published_at=dt.datetime.now())
+        self.save([self])
+
+    def mark_cleared(self):
+        "Forget what was published; the KashFlow partner, which still exists, stays"
+        self.add_log('clear', 'ok', sent={'kashflow_number': self.kashflow_number})
+        self._set(
+            state='cleared', failure=None, message=None, hint=None,
+            kashflow_number=None, kashflow_id=None,
+            found_number=None, found_id=None,
+            document_sent_at=None, published_at=None,
+            payment_id=None, payment_sent=False,
+            attachment_ids=None, attachment_sent=False,
+            credit_applied=False, credit_sent=False,
+            next_attempt=None, claimed_at=None, resend_after=None,
+            file_unconfirmed=False, warning=None, notes=None)
+        self.save([self])
+
+    def confirm_files(self):
+        "The publisher found the unconfirmed files in KashFlow"
+        self.add_log('attachment', 'ok', received=gettext(
+                'dext_kashflow.msg_files_confirmed_by_user'))
+        self._set(file_unconfirmed=False, warning=None,
+            attachment_ids=self.attachment_ids.replace(UNCONFIRMED, CHECKED))
+        self.save([self])
+
     def add_log(self, action, outcome, sent=None, received=None):
         "Record one call to KashFlow (or one decision)"
         Log = Pool().get('kashflow.publication.log')
-        with without_check_access():
-            Log.create([{
-                        'publication': self.id,
-                        'invoice': self.invoice.id,
-                        'action': action,
-                        'outcome': outcome,
-                        'sent': to_text(sent),
-                        'received': to_text(received),
-                        }])
-
-
-def to_text(value):
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, indent=1, default=str, ensure_ascii=False)
-
-
-class PublicationLog(ModelSQL, ModelView):
-    __name__ = 'kashflow.publication.log'
-    __string__ = "KashFlow Publication Log"
-
-    publication = fields.Many2One(
-        'kashflow.publication', "Publication", required=True, readonly=True,
-        ondelete='CASCADE')
-    invoice = fields.Many2One(
-        'account.invoice', "Document", required=True, readonly=True,
-        ondelete='CASCADE')
-    date = fields.Function(fields.DateTime("Date"), 'get_date')
-    user = fields.Function(
-        fields.Many2One('res.user', "User"), 'get_user')
-    action = fields.Selection([
-            ('check', "Check"),
-            ('create_partner', "Create Supplier or Customer"),
-            ('lookup', "Look Up"),
-            ('duplicates', "Look for Duplicates"),
-            ('send', "Send Document"),
-            ('payment', "Send Payment"),
-            ('attachment', "Send File"),
-            ('credit', "Apply Credit Note"),
-            ('clear', "Clear Publication"),
-            ('link', "Link to KashFlow Document"),
-            ], "Action", readonly=True)
-    outcome = fields.Selection([
-            ('ok', "Done"),
-            ('error', "Error"),
-            ('unclear', "Unknown"),
-            ('skipped', "Skipped"),
-            ], "Outcome", readonly=True)
-    sent = fields.Text("Sent", readonly=True)
-    received = fields.Text("Received", readonly=True)
-    company = fields.Function(
-        fields.Many2One('company.company', "Company"), 'get_company',
-        searcher='search_company')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order.insert(0, ('id', 'DESC'))
-        cls.__access__.add('publication')
-
-    def get_date(self, name):
-        return self.create_date.replace(microsecond=0)
-
-    def get_user(self, name):
-        return self.create_uid.id
-
-    def get_company(self, name):
-        return self.publication.company.id
-
-    @classmethod
-    def search_company(cls, name, clause):
-        return [('publication.company' + clause[0][len(name):], *clause[1:])]
-
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [
-            ('/tree', 'visual',
-                If(Eval('outcome').in_(['error', 'unclear']), 'danger', '')),
-            ]
+        Log.append({
+                'publication': self.id,
+                'invoice': self.invoice.id,
+                'action': action,
+                'outcome': outcome,
+                'sent': to_text(sent),
+                'received': to_text(received),
+                })

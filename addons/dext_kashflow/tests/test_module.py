@@ -11,8 +11,8 @@ from kashflow import models as kf
 from kashflow.errors import AuthenticationError
 
 from ..exceptions import ConnectionExpiredError
-from ..known_documents import Known, KnownDocuments
 from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
+from ..publishing.known_documents import Known, KnownDocuments
 from ..sync import apply, fetch
 
 _test_wizards = ModuleTestCase.test_wizards.__wrapped__
@@ -91,7 +91,7 @@ class DextKashflowTestCase(
         import datetime as dt
         from types import SimpleNamespace
 
-        from ..models.invoice_publish import Invoice
+        from ..models.invoice import Invoice
         day = dt.date(2026, 3, 1)
         invoices = [
             SimpleNamespace(id=1, invoice_date=day, number='SUP-10'),
@@ -101,6 +101,33 @@ class DextKashflowTestCase(
         self.assertEqual(
             [i.id for i in sorted(invoices, key=Invoice.kashflow_publish_order)],
             [2, 3, 1])
+
+    def test_bulk_publish_tasks_by_partner(self):
+        "A bulk publish is one task per partner's documents, at most 20 each, oldest first"
+        import datetime as dt
+        from types import SimpleNamespace
+
+        from ..models.invoice import TASK_SIZE, Invoice
+        day = dt.date(2026, 3, 1)
+        company = SimpleNamespace(id=1)
+        supplier, customer = SimpleNamespace(id=10), SimpleNamespace(id=11)
+
+        def invoice(id_, party, type_='in', days=0, reference=None):
+            return SimpleNamespace(id=id_, company=company, party=party, type=type_,
+                invoice_date=day + dt.timedelta(days), number=f'N-{id_}',
+                reference=reference)
+        invoices = [invoice(i, supplier, days=i) for i in range(1, 46)]
+        # Two bills with the same reference go in one task: the duplicate
+        # check stops the second.
+        invoices[4].reference, invoices[29].reference = 'BT-7', ' bt-7 '
+        # The customer's documents are older: their task comes first.
+        invoices += [invoice(100, customer, 'out', -2), invoice(101, customer, 'out', -1),
+            invoice(102, supplier, 'out', -3)]
+        tasks = Invoice.kashflow_tasks(invoices)
+        self.assertEqual(TASK_SIZE, 20)
+        self.assertEqual([[i.id for i in task] for task in tasks], [
+                [102], [100, 101], [*range(1, 21), 30],
+                [*range(21, 30), *range(31, 42)], list(range(42, 46))])
 
     def test_api_settings_url(self):
         self.assertEqual(

@@ -43,7 +43,7 @@ def run_together(books, runs=2):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    from .. import publisher
+    from ..publishing import run as publisher
 
     barrier = threading.Barrier(runs)
     outcomes, errors = [], []

@@ -292,7 +292,8 @@ def hold_publication(invoice):
         Publication = pool.get('kashflow.publication')
         publication = Publication.for_invoice(Invoice(invoice.id))
         assert publication.claim()
-        publication.set(state='sending', document_sent_at=dt.datetime.now())
+        Publication.write([Publication(publication.id)], {
+                'state': 'sending', 'document_sent_at': dt.datetime.now()})
     in_transaction(hold)
 
 

@@ -8,7 +8,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from kashflow.errors import KashFlowError, NotFoundError
 
-from ..document import company_connection
+from ..publishing.prepare import company_connection
+from ..publishing.sides import SIDES, call
 
 
 class ClearStart(ModelView):
@@ -50,7 +51,8 @@ def in_kashflow(invoice, publication):
     number = publication.kashflow_number
     if not number:
         return gettext('dext_kashflow.msg_clear_no_number', invoice=name)
-    kind = 'purchase' if publication.kind == 'receipt' else 'sale'
+    side = SIDES[publication.kind]
+    kind = side.words
     with without_check_access():
         connection = publication.connection or company_connection(invoice.company)
         if not connection or connection.state != 'connected':
@@ -59,9 +61,7 @@ def in_kashflow(invoice, publication):
                 reason=gettext('dext_kashflow.msg_publish_not_connected'))
         try:
             with connection.client() as client:
-                get = (client.get_receipt if publication.kind == 'receipt'
-                    else client.get_invoice)
-                get(number)
+                call(client, side, 'get_document', number)
         except NotFoundError:
             return gettext(f'dext_kashflow.msg_clear_gone_{kind}',
                 invoice=name, number=number)

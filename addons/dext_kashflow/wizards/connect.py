@@ -15,19 +15,12 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from kashflow import KashFlowClient
-from kashflow.errors import (
-    ApiDisabledError,
-    AuthenticationError,
-    AutoAuthError,
-    ConfigurationError,
-    IPNotAllowedError,
-    KashFlowError,
-    TransientError,
-)
+from kashflow.errors import AutoAuthError, KashFlowError
 
 from ..exceptions import ConnectError
 from ..models.connection import APP_NAME, api_settings_url, default_service_url, timeout
 from ..models.connection_secrets import check_encryption_key
+from ..publishing.outcomes import connect_error
 
 
 class ConnectStart(ModelView):
@@ -193,27 +186,3 @@ def _handshake(client, url, key):
     if autoauth_error:
         raise connect_error(autoauth_error, url) from autoauth_error
     return details
-
-
-def connect_error(error, url, autoauth_error=None):
-    if isinstance(error, AuthenticationError):
-        name = 'msg_connect_credentials'
-    elif isinstance(error, IPNotAllowedError):
-        name = 'msg_connect_ip_autoauth' if autoauth_error else 'msg_connect_ip'
-    elif isinstance(error, ApiDisabledError):
-        name = 'msg_connect_api_disabled'
-    elif isinstance(error, AutoAuthError):
-        name = 'msg_connect_autoauth'
-    elif isinstance(error, TransientError):
-        name = 'msg_connect_unreachable'
-    elif isinstance(error, ConfigurationError):
-        # A redirect, a refused certificate, an unknown host: the address.
-        name = 'msg_connect_address'
-    else:
-        name = 'msg_connect_failed'
-    autoauth = autoauth_error.status_detail or str(autoauth_error) \
-        if autoauth_error else ''
-    return ConnectError(
-        gettext(f'dext_kashflow.{name}', url=url, autoauth=autoauth,
-            detail=getattr(error, 'status_detail', '') or str(error)),
-        gettext('dext_kashflow.msg_kashflow_said', detail=str(error)))

@@ -58,19 +58,23 @@ class Publish(Wizard):
         documents = self.documents()
         invoices = [i for i in documents if i.kashflow_state != 'published']
         self.result.skipped = len(documents) - len(invoices)
-        # No separate check here: the publisher checks each document and
-        # records its problems on it, which the report below reads back.
+        # The Publish button's check: the problems are shown on each document,
+        # which the report below reads back, and only the others are sent.
+        ready, problems = Invoice.kashflow_checked(invoices)
         if config.getboolean('queue', 'worker', default=False):
-            Invoice.kashflow_queue(invoices)
-            self.result.queued = len(invoices)
-            self.result.published = self.result.failed = 0
-            self.result.report = ngettext(
-                'dext_kashflow.msg_publish_wizard_queued', len(invoices),
-                count=len(invoices))
+            Invoice.kashflow_queue(ready)
+            self.result.queued = len(ready)
+            self.result.published = 0
+            self.result.failed = len(problems)
+            self.result.report = '\n\n'.join([ngettext(
+                        'dext_kashflow.msg_publish_wizard_queued', len(ready),
+                        count=len(ready))]
+                + [f'{invoice.rec_name}: ' + '\n'.join(invoice_problems)
+                    for invoice, invoice_problems in problems])
             return 'result'
-        Invoice.kashflow_publish_now(invoices)
-        # The publisher committed in transactions of its own: read its
-        # outcome in a new one, as this one may not see it.
+        Invoice.kashflow_publish_now(ready)
+        # The run committed in transactions of its own: read its outcome in
+        # a new one, as this one may not see it.
         with Transaction().new_transaction(readonly=True):
             outcomes = [(i.rec_name, i.kashflow_state, i.kashflow_failure,
                     i.kashflow_message)

@@ -6,6 +6,7 @@ from trytond.pyson import Eval
 from trytond.wizard import Button, StateView, Wizard
 
 from ..models.publication import FAILURES
+from ..publishing.sides import side_of
 
 
 class PublishOutcome(ModelView):
@@ -39,7 +40,7 @@ class ShowPublishOutcome(Wizard):
 
     def default_start(self, fields):
         # A request of its own, after the button's: it reads what the
-        # publisher committed.
+        # run committed.
         return outcome(self.record)
 
 
@@ -49,9 +50,7 @@ def outcome(invoice):
     values = {'url': None, 'message': None, 'hint': None}
     if state == 'published':
         values['outcome'] = gettext(
-            'dext_kashflow.msg_outcome_published_purchase'
-            if invoice.type == 'in'
-            else 'dext_kashflow.msg_outcome_published_sale',
+            f'dext_kashflow.msg_outcome_published_{side_of(invoice).words}',
             number=invoice.kashflow_number)
         values['url'] = invoice.kashflow_url
         # Published, but a file may be missing in KashFlow.

@@ -3,7 +3,8 @@
 prepare() reads an invoice with its connection's mappings and the values its
 partner rule gave it, and returns the kashflow.Document to send, or the list
 of problems, all of them at once, in words a bookkeeper understands.
-Nothing here talks to KashFlow.
+prepare_many() does the same for many invoices, reading what they share
+(connections, mappings, partners, files) once. Nothing here talks to KashFlow.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,9 +13,10 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import inactive_records
 
-from kashflow.models import Attachment, Customer, Document, DocumentLine, Supplier
+from kashflow.models import Attachment, Document, DocumentLine
 
 from .money import kashflow_quantity_and_rate, spread, to_cents
+from .sides import side_of
 
 ZERO = Decimal(0)
 # The longest texts KashFlow keeps: a document's reference, a line's description.
@@ -40,7 +42,7 @@ class Prepared:
     kind: str  # 'receipt' (purchase) or 'invoice' (sale)
     document: Document | None = None
     partner: object = None  # the kashflow.supplier/customer record, when linked
-    new_partner: Supplier | Customer | None = None  # to create on first publish
+    new_partner: object = None  # a kashflow Supplier or Customer to create
     payment: PaymentPlan | None = None
     attachments: list = field(default_factory=list)
     credited: object = None  # the original account.invoice of a credit note
@@ -48,10 +50,115 @@ class Prepared:
     notes: list = field(default_factory=list)  # what was changed to fit KashFlow
 
 
-def prepare(invoice, connection):
+class Lookups:
+    """What preparing documents reads from the database, read once for many:
+    the companies' connections, the connections' mappings, the partners
+    linked to the parties, the invoices' files"""
+
+    def __init__(self):
+        self.connections = {}  # by company id
+        self._lines = {}  # by invoice id
+        self._mappings = {}
+        self._partners = {}
+        self._files = {}
+
+    def connection(self, company):
+        if company.id not in self.connections:
+            self.connections[company.id] = company_connection(company)
+        return self.connections[company.id]
+
+    def mappings(self, connection):
+        "({account id: nominal}, {tax id: VAT rate}) of connection"
+        if connection.id not in self._mappings:
+            pool = Pool()
+            AccountMapping = pool.get('kashflow.account_mapping')
+            TaxMapping = pool.get('kashflow.tax_mapping')
+            domain = [('connection', '=', connection.id)]
+            self._mappings[connection.id] = (
+                {m.account.id: m.nominal for m in AccountMapping.search(domain)},
+                {m.tax.id: m.vat_rate for m in TaxMapping.search(domain)})
+        return self._mappings[connection.id]
+
+    def partner(self, party, model, connection):
+        "The record of model linked to party (see party.kashflow_partner)"
+        key = (model, connection.id, party.id)
+        if key not in self._partners:
+            self._partners[key] = party.kashflow_partner(model, connection)
+        return self._partners[key]
+
+    def read_partners(self, model, connection, parties):
+        "Read the partners of many parties at once"
+        Model = Pool().get(model)
+        ids = {p.id for p in parties} - {
+            k[2] for k in self._partners if k[:2] == (model, connection.id)}
+        if not ids:
+            return
+        found = {}
+        with inactive_records():
+            for partner in Model.search([
+                        ('connection', '=', connection.id),
+                        ('party', 'in', list(ids)),
+                        ], order=[('active', 'DESC'), ('id', 'ASC')]):
+                found.setdefault(partner.party.id, partner)
+        for id_ in ids:
+            self._partners[(model, connection.id, id_)] = found.get(id_)
+
+    def lines(self, invoice):
+        "The invoice's lines"
+        if invoice.id not in self._lines:
+            return invoice.lines
+        return self._lines[invoice.id]
+
+    def read_lines(self, invoices):
+        """Read the lines of many invoices together: their amounts are
+        computed, and would be one query per invoice"""
+        Line = Pool().get('account.invoice.line')
+        ids = {i.id: [ln.id for ln in i.lines] for i in invoices}
+        lines = {ln.id: ln for ln in Line.browse(
+                [id_ for line_ids in ids.values() for id_ in line_ids])}
+        for invoice_id, line_ids in ids.items():
+            self._lines[invoice_id] = [lines[id_] for id_ in line_ids]
+
+    def files(self, invoice):
+        if invoice.id not in self._files:
+            self._files[invoice.id] = invoice_files(invoice)
+        return self._files[invoice.id]
+
+    def read_files(self, invoices):
+        "Read the files of many invoices at once"
+        by_resource = {str(i): [] for i in invoices if i.id not in self._files}
+        if not by_resource:
+            return
+        for attachment in _attachments(list(by_resource)):
+            by_resource[str(attachment.resource)].append(attachment)
+        for invoice in invoices:
+            if str(invoice) in by_resource:
+                self._files[invoice.id] = _files(by_resource[str(invoice)])
+
+
+def prepare_many(invoices, lookups=None):
+    "{invoice id: Prepared} for invoices, reading what they share once"
+    lookups = lookups or Lookups()
+    by_partner_list = {}
+    for invoice in invoices:
+        connection = lookups.connection(invoice.company)
+        if connection:
+            by_partner_list.setdefault(
+                (side_of(invoice).partner_model, connection), []).append(
+                invoice.party)
+    for (model, connection), parties in by_partner_list.items():
+        lookups.read_partners(model, connection, parties)
+    lookups.read_files([i for i in invoices if side_of(i).files])
+    lookups.read_lines(invoices)
+    return {i.id: prepare(i, lookups.connection(i.company), lookups)
+        for i in invoices}
+
+
+def prepare(invoice, connection, lookups=None):
     "Read invoice into a Prepared document; check problems before using it"
-    kind = 'receipt' if invoice.type == 'in' else 'invoice'
-    prepared = Prepared(kind)
+    lookups = lookups or Lookups()
+    side = side_of(invoice)
+    prepared = Prepared(side.kind)
     problems = prepared.problems
     name = invoice.rec_name
 
@@ -74,9 +181,9 @@ def prepare(invoice, connection):
                 invoice=name, currency=invoice.currency.code,
                 company_currency=invoice.company.currency.code))
 
-    _check_partner(invoice, connection, prepared)
+    _check_partner(invoice, connection, side, prepared, lookups)
     document_reference = _fit_reference(invoice, prepared.notes)
-    lines = _document_lines(invoice, connection, prepared)
+    lines = _document_lines(invoice, connection, prepared, lookups)
     if not problems:
         prepared.document = Document(
             party_id=prepared.partner.kashflow_id if prepared.partner else 0,
@@ -88,8 +195,9 @@ def prepare(invoice, connection):
             currency_code=invoice.currency.code,
             lines=lines)
         prepared.payment = _payment(invoice, problems)
-        prepared.attachments = invoice_files(invoice) if kind == 'receipt' else []
-        prepared.credited = _credited_invoice(invoice) if kind == 'invoice' else None
+        prepared.attachments = lookups.files(invoice) if side.files else []
+        prepared.credited = (_credited_invoice(invoice)
+            if side.credit_notes else None)
     return prepared
 
 
@@ -120,14 +228,10 @@ def _fit_reference(invoice, notes):
     return kept
 
 
-def _check_partner(invoice, connection, prepared):
+def _check_partner(invoice, connection, side, prepared, lookups):
     party = invoice.party
-    if invoice.type == 'in':
-        partner = party.kashflow_supplier(connection)
-        noun, model = 'supplier', Supplier
-    else:
-        partner = party.kashflow_customer(connection)
-        noun, model = 'customer', Customer
+    partner = lookups.partner(party, side.partner_model, connection)
+    noun, model = side.noun, side.new_partner
     rule_allows = bool(invoice.kashflow_rule
         and invoice.kashflow_rule.create_in_kashflow)
     if partner and partner.active:
@@ -156,18 +260,12 @@ def _vat_number(party):
     return ''
 
 
-def _document_lines(invoice, connection, prepared):
-    pool = Pool()
+def _document_lines(invoice, connection, prepared, lookups):
     problems = prepared.problems
-    AccountMapping = pool.get('kashflow.account_mapping')
-    TaxMapping = pool.get('kashflow.tax_mapping')
-    nominals = {m.account.id: m.nominal for m in AccountMapping.search([
-                ('connection', '=', connection.id)])}
-    vat_rates = {m.tax.id: m.vat_rate for m in TaxMapping.search([
-                ('connection', '=', connection.id)])}
+    nominals, vat_rates = lookups.mappings(connection)
     publish_tax = connection.publish_tax
 
-    invoice_lines = [ln for ln in invoice.lines if ln.type == 'line']
+    invoice_lines = [ln for ln in lookups.lines(invoice) if ln.type == 'line']
     if not invoice_lines:
         problems.append(gettext('dext_kashflow.msg_publish_no_lines',
                 invoice=invoice.rec_name))
@@ -331,12 +429,20 @@ def _payment(invoice, problems):
 
 def invoice_files(invoice):
     "The PDFs and images attached to invoice, as KashFlow files"
+    return _files(_attachments([str(invoice)]))
+
+
+def _attachments(resources):
     Attachment_ = Pool().get('ir.attachment')
+    return Attachment_.search([
+            ('resource', 'in', resources),
+            ('type', '=', 'data'),
+            ], order=[('id', 'ASC')])
+
+
+def _files(attachments):
     files = []
-    for attachment in Attachment_.search([
-                ('resource', '=', str(invoice)),
-                ('type', '=', 'data'),
-                ], order=[('id', 'ASC')]):
+    for attachment in attachments:
         extension = (attachment.name or '').rpartition('.')[2].lower()
         if extension in ATTACHMENT_TYPES and attachment.data:
             files.append(Attachment(filename=attachment.name,

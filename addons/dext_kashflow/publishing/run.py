@@ -3,14 +3,21 @@
 KashFlow has no idempotency key, so the publication record stands in for
 one. Every step that writes in KashFlow (the partner, the document with its
 lines, the payment, the file, the credit note's application) is marked
-"sent" and committed before the call, and its result committed right after.
-When a call ends without a clear answer, the step stays "sent": the next run
+"sent" and committed before the call; its result, and the log, are committed
+with the next step's mark or when the run ends. So a run commits twice for a
+document without payment or file: the claim with the "sending" mark, then the
+number with "published". When a call ends without a clear answer, or the run
+dies before its result is committed, the step stays "sent": the next run
 looks in KashFlow for what it may have created before sending anything
 again. Status NO from KashFlow stops the run and shows the reason; KashFlow
 being unreachable schedules a retry.
+
+The runs of one queue task share a Batch: each partner's documents in
+KashFlow (read once), the documents prepared together, and the client.
 """
 import datetime as dt
 import logging
+from contextlib import nullcontext
 from dataclasses import asdict
 
 import trytond.config as config
@@ -22,36 +29,89 @@ from trytond.transaction import Transaction, without_check_access
 from kashflow.errors import KashFlowError, UnclearOutcomeError
 from kashflow.models import Payment
 
-from .document import company_connection, invoice_files, prepare, totals
-from .exceptions import SecretKeyError
+from ..exceptions import SecretKeyError
+from ..models.connection import timeout
+from ..models.publication import (
+    NOT_SENT,
+    UNCONFIRMED,
+    file_ids,
+    late_write_margin,
+)
 from .known_documents import KnownDocuments
-from .models.connection import timeout
-from .models.publication import late_write_margin
-from .outcomes import outcome
+from .outcomes import publication_outcome
+from .prepare import (
+    Lookups,
+    company_connection,
+    invoice_files,
+    prepare,
+    prepare_many,
+    totals,
+)
+from .sides import SIDES, call
+from .timing import timed
 
 logger = logging.getLogger(__name__)
-
-# How a file stands in publication.attachment_ids, one entry per file:
-# not sent, sent without an answer, found in KashFlow by the publisher, or
-# else KashFlow's id of the file.
-NOT_SENT, UNCONFIRMED, CHECKED = '', '?', '!'
-
 
 
 class Stop(Exception):
     "This run cannot go further; the publication says why"
 
 
-def publish(invoice, known=None, interactive=False):
+class Batch:
+    """What the runs of one task share, read in the task's transaction: the
+    documents prepared together, the companies' connections, one client per
+    connection, and each partner's documents in KashFlow (read once)"""
+
+    def __init__(self, invoices=()):
+        self.known = KnownDocuments()
+        self.lookups = Lookups()
+        with timed('prepare'):
+            self.prepared = prepare_many(invoices, self.lookups)
+        self.clients = {}  # by connection id
+        self.expired = set()  # the connections a run found expired
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for client in self.clients.values():
+            client.close()
+
+    def connection(self, company):
+        """The company's connection, None when it must be read again (in the
+        run's transaction): a run expired it, or the batch did not read it"""
+        connection = self.lookups.connections.get(company.id)
+        if connection and connection.id not in self.expired:
+            return connection
+        return None
+
+    def take_prepared(self, invoice):
+        """The document prepared for invoice, None when it must be prepared
+        again in the run: a run expired the connection, or the partner was
+        not linked (a run before may have created it in KashFlow)"""
+        prepared = self.prepared.pop(invoice.id, None)
+        if (prepared and not prepared.new_partner
+                and self.connection(invoice.company)):
+            return prepared
+        return None
+
+    def client(self, connection):
+        "The connection's client for the whole batch (closed with it)"
+        if connection.id not in self.clients:
+            self.clients[connection.id] = connection.client()
+        return self.clients[connection.id]
+
+
+def publish(invoice, batch=None, interactive=False):
     """Publish invoice unless it is published; the outcome is on its publication.
 
-    It runs in a transaction of its own, committed after each step, so that
-    what KashFlow was sent is on record before the call and what it answered
-    right after, whatever happens to the caller's transaction. known keeps
-    the partners' documents in KashFlow across a batch. interactive: a
-    person is waiting, so each call is tried once (the cron retries).
+    It runs in a transaction of its own, committed before each write to
+    KashFlow and at its end, so that what KashFlow was sent is on record
+    before the call, whatever happens to the caller's transaction. batch:
+    what the runs of one task share. interactive: a person is waiting, so
+    each call is tried once (the cron retries).
     """
-    return _run(invoice, known, interactive, files_only=False)
+    return _run(invoice, batch, interactive, files_only=False)
 
 
 def resend_files(invoice):
@@ -60,32 +120,31 @@ def resend_files(invoice):
     return _run(invoice, None, True, files_only=True)
 
 
-def _run(invoice, known, interactive, files_only):
-    with Transaction().new_transaction() as transaction, \
+def _run(invoice, batch, interactive, files_only):
+    # The transaction commits as it ends, unless the run crashed.
+    with timed('publish'), Transaction().new_transaction() as transaction, \
             without_check_access():
         Invoice = Pool().get('account.invoice')
-        run = Run(Invoice(invoice.id), transaction, known or KnownDocuments())
+        run = Run(Invoice(invoice.id), transaction, batch)
         run.start(interactive=interactive, files_only=files_only)
         return run.publication.state
 
 
-def checkpoint(publication, **values):
-    "Write values on the publication and commit everything done so far"
-    if values:
-        publication.set(**values)
+def checkpoint(publication):
+    "Save the publication and commit everything done so far"
+    publication.flush()
     Transaction().commit()
 
 
 def fail(publication, failure, message, hint, retry=False, next_attempt=None,
-        **values):
+        found=None):
     if retry and not next_attempt:
         next_attempt = dt.datetime.now() + publication.retry_delay()
     if next_attempt:
         schedule_retry(publication, next_attempt)
-    checkpoint(publication,
-        state='failed' if failure != 'unclear' else 'sending',
-        failure=failure, message=message, hint=hint, claimed_at=None,
-        next_attempt=next_attempt, **values)
+    publication.mark_failed(failure, message, hint, next_attempt=next_attempt,
+        found=found)
+    publication.flush()  # committed as the run's transaction ends
     raise Stop
 
 
@@ -103,10 +162,11 @@ def schedule_retry(publication, when):
 class Run:
     "One attempt at a publication, step by step"
 
-    def __init__(self, invoice, transaction, known):
+    def __init__(self, invoice, transaction, batch=None):
         Publication = Pool().get('kashflow.publication')
         self.invoice = invoice
-        self.known = known
+        self.batch = batch
+        self.known = batch.known if batch else KnownDocuments()
         try:
             self.publication = Publication.for_invoice(invoice)
         except SQLConstraintError:
@@ -114,7 +174,7 @@ class Run:
             # claim decides which run goes on).
             transaction.rollback()
             self.publication = Publication.for_invoice(invoice)
-        transaction.commit()
+        self.side = SIDES[self.publication.kind]
         self.connection = None
         self.prepared = None
         self.client = None
@@ -123,12 +183,15 @@ class Run:
         publication, invoice = self.publication, self.invoice
         if (publication.state == 'published') != files_only:
             return
+        # The claim is committed with the first mark before a write to
+        # KashFlow (or the failure): a second run waits on the row, then is
+        # told no.
         if not publication.claim():
             logger.info("KashFlow publication %s is already running", publication.id)
             return
-        checkpoint(publication)
         try:
-            self.connection = company_connection(invoice.company)
+            self.connection = ((self.batch and self.batch.connection(invoice.company))
+                or company_connection(invoice.company))
             if not files_only:
                 self.prepare()
             with self.open_client(interactive) as client:
@@ -141,12 +204,8 @@ class Run:
                     self.payment()
                     self.attachments(self.prepared.attachments)
                     self.credit()
-            checkpoint(publication, state='published', failure=None,
-                message=None, hint=None, next_attempt=None, claimed_at=None,
-                # An unconfirmed file may still land until then.
-                resend_after=(publication.resend_after
-                    if publication.file_unconfirmed else None),
-                published_at=publication.published_at or dt.datetime.now())
+            publication.mark_published()
+            publication.flush()  # committed as the transaction ends
         except Stop:
             pass
         except Exception:
@@ -154,14 +213,18 @@ class Run:
             logger.exception(
                 "Publishing invoice %s to KashFlow crashed", invoice.id)
             Transaction().rollback()
-            checkpoint(publication, state='failed', failure='refused',
-                message=gettext('dext_kashflow.msg_publish_crashed'),
-                hint=gettext('dext_kashflow.msg_hint_crashed'), claimed_at=None)
+            publication = publication.__class__(publication.id)
+            publication.mark_crashed()
+            checkpoint(publication)
             raise
 
     def open_client(self, interactive):
         "The connection's client; stop when its password cannot be read here"
         try:
+            if (self.batch and not interactive
+                    and self.batch.connection(self.invoice.company)):
+                # The batch closes it.
+                return nullcontext(self.batch.client(self.connection))
             return self.connection.client(interactive=interactive)
         except SecretKeyError as error:
             # Encrypted with a key this server no longer has: nothing was sent.
@@ -172,7 +235,11 @@ class Run:
 
     def prepare(self):
         "The document to send, or stop on what must be fixed first"
-        self.prepared = prepare(self.invoice, self.connection)
+        if self.batch:
+            self.prepared = self.batch.take_prepared(self.invoice)
+        if not self.prepared:
+            with timed('prepare'):
+                self.prepared = prepare(self.invoice, self.connection)
         problems = self.prepared.problems
         if problems:
             self.publication.add_log('check', 'error', received=problems)
@@ -198,13 +265,12 @@ class Run:
         if found:
             partner_id = found.id
         else:
-            checkpoint(publication, partner_sent=True)
-            insert = (self.client.insert_supplier if prepared.kind == 'receipt'
-                else self.client.insert_customer)
-            partner_id = self.call('create_partner', insert, new,
-                sent=asdict(new), unapplied={'partner_sent': False})
+            publication.mark_partner_sent()
+            checkpoint(publication)
+            partner_id = self.call('create_partner', self._kashflow,
+                'insert_partner', new, sent=asdict(new), unapplied='partner')
         new.id = partner_id
-        checkpoint(publication, kashflow_partner_id=partner_id)
+        publication.mark_partner(partner_id)
         self._store_partner(new)
         prepared.document.party_id = partner_id
 
@@ -217,8 +283,7 @@ class Run:
             # An earlier run sent it and heard nothing back: look before resending.
             found = self.call('lookup', self._find_document, document)
             if found:
-                checkpoint(publication, kashflow_number=found.number,
-                    kashflow_id=found.db_id)
+                publication.mark_document(found.number, found.db_id)
                 return
             self.wait_for_late_write()
         elif prepared.partner and not self.invoice.kashflow_allow_duplicate:
@@ -227,14 +292,12 @@ class Run:
         notes = '\n'.join(prepared.notes) or None
         if notes:
             publication.add_log('check', 'ok', received=notes)
-        checkpoint(publication, state='sending', document_sent_at=dt.datetime.now(),
-            kind=prepared.kind, reference=document.reference, notes=notes,
-            connection=self.connection.id)
-        insert = (self.client.insert_receipt if prepared.kind == 'receipt'
-            else self.client.insert_invoice)
-        number = self.call('send', insert, document, sent=asdict(document),
-            unapplied={'document_sent_at': None})
-        checkpoint(publication, kashflow_number=number)
+        publication.mark_sending(prepared.kind, document.reference, notes,
+            self.connection)
+        checkpoint(publication)
+        number = self.call('send', self._kashflow, 'insert_document', document,
+            sent=asdict(document), unapplied='document')
+        publication.mark_document(number)
         self.known.add(self.connection.id, prepared.kind, document.party_id,
             document.reference, number)
 
@@ -246,7 +309,7 @@ class Run:
             return
         found = self.known.find(self.connection.id, self.prepared.kind,
             document.party_id, document.reference,
-            lambda: self.call('duplicates', self._partner_documents,
+            lambda: self.call('duplicates', self._kashflow, 'partner_documents',
                 document.party_id, log_ok=False))
         if not found:
             return
@@ -258,8 +321,7 @@ class Run:
                 party=self.invoice.party.rec_name, reference=document.reference,
                 numbers=', '.join(str(d.number) for d in found)),
             gettext('dext_kashflow.msg_hint_duplicate'),
-            found_number=single.number if single else None,
-            found_id=single.db_id if single else None)
+            found=(single.number, single.db_id) if single else None)
 
     def payment(self):
         plan, publication = self.prepared.payment, self.publication
@@ -272,16 +334,14 @@ class Run:
         if publication.payment_sent:
             document = self.call('lookup', self._get_document)
             if document.amount_paid >= plan.amount:
-                checkpoint(publication, payment_id=-1)
+                publication.mark_payment(-1)
                 return
             self.wait_for_late_write()
-        checkpoint(publication, payment_sent=True)
-        insert = (self.client.insert_receipt_payment
-            if self.prepared.kind == 'receipt'
-            else self.client.insert_invoice_payment)
-        payment_id = self.call('payment', insert, payment, sent=asdict(payment),
-            unapplied={'payment_sent': False})
-        checkpoint(publication, payment_id=payment_id)
+        publication.mark_payment_sent()
+        checkpoint(publication)
+        payment_id = self.call('payment', self._kashflow, 'insert_payment',
+            payment, sent=asdict(payment), unapplied='payment')
+        publication.mark_payment(payment_id)
 
     def attachments(self, files, resend=False):
         """Send the document's files, one by one.
@@ -298,16 +358,17 @@ class Run:
                 continue
             unsent = ','.join(ids)
             ids[index] = UNCONFIRMED
-            checkpoint(publication, attachment_ids=','.join(ids))
+            publication.mark_files(','.join(ids))
+            checkpoint(publication)
             file_id = self.call('attachment', self.client.attach_file_to_receipt,
                 publication.kashflow_number, attachment,
                 sent={'filename': attachment.filename,
                     'content_type': attachment.content_type,
                     'size': len(attachment.content)},
-                unapplied={'attachment_ids': unsent}, unclear_ok=True)
+                unapplied='attachment', unsent=unsent, unclear_ok=True)
             if file_id is not None:
                 ids[index] = str(file_id)
-                checkpoint(publication, attachment_ids=','.join(ids))
+                publication.mark_files(','.join(ids))
         unconfirmed = [f.filename for f, i in zip(files, ids, strict=True)
             if i == UNCONFIRMED]
         warning = None
@@ -315,7 +376,7 @@ class Run:
             warning = gettext('dext_kashflow.msg_file_unconfirmed'
                 if len(unconfirmed) == 1 else 'dext_kashflow.msg_files_unconfirmed',
                 files=', '.join(unconfirmed))
-        checkpoint(publication, file_unconfirmed=bool(unconfirmed), warning=warning)
+        publication.mark_files_done(bool(unconfirmed), warning)
 
     def credit(self):
         "Apply a customer credit note to the invoice it credits, if published"
@@ -333,22 +394,23 @@ class Run:
             publication.add_log('credit', 'skipped', received=gettext(
                     'dext_kashflow.msg_credit_original_not_published',
                     invoice=credited.rec_name))
-            checkpoint(publication, credit_applied=True)
+            publication.mark_credit_applied()
             return
         original = self.call('lookup', self.client.get_invoice,
             originals[0].kashflow_number)
         credit_note = self._get_document()
         if publication.credit_sent:
             if credit_note.amount_paid:
-                checkpoint(publication, credit_applied=True)
+                publication.mark_credit_applied()
                 return
             self.wait_for_late_write()
-        checkpoint(publication, credit_sent=True)
+        publication.mark_credit_sent()
+        checkpoint(publication)
         self.call('credit', self.client.apply_credit_note, original.db_id,
             credit_note.db_id, sent={'invoice': original.number,
                 'credit_note': credit_note.number},
-            unapplied={'credit_sent': False})
-        checkpoint(publication, credit_applied=True)
+            unapplied='credit')
+        publication.mark_credit_applied()
 
     def wait_for_late_write(self):
         """After a write without an answer, nothing is sent again while it
@@ -365,15 +427,15 @@ class Run:
     # KashFlow calls -----------------------------------------------------
 
     def call(self, action, method, *args, sent=None, log_ok=True,
-            unapplied=None, unclear_ok=False):
+            unapplied=None, unsent=None, unclear_ok=False):
         """Call KashFlow, log the call, and turn a failure into the
         publication's state. A check that finds nothing may leave no line
         in the log (log_ok=False); its failures are always logged.
 
-        unapplied: what to write on the publication when KashFlow surely did
-        not apply this write (its "sent" mark taken back). unclear_ok: a
-        write without an answer returns None (the caller deals with it)
-        instead of stopping the run."""
+        unapplied: the step whose "sent" mark is taken back when KashFlow
+        surely did not apply this write (unsent: the files' entries before
+        it). unclear_ok: a write without an answer returns None (the caller
+        deals with it) instead of stopping the run."""
         publication = self.publication
         started = dt.datetime.now()
         try:
@@ -383,35 +445,41 @@ class Run:
             unclear = isinstance(error, UnclearOutcomeError)
             publication.add_log(action, 'unclear' if unclear else 'error', sent,
                 str(error))
+            found = publication_outcome(error, action, self.side, self.connection)
             if not unclear:
-                self.stop(outcome(error, action, publication.kind, self.connection),
-                    **(unapplied or {}))
+                if unapplied:
+                    publication.mark_not_applied(unapplied, unsent)
+                self.stop(found)
             # It may still land in KashFlow: nothing is sent again before then.
             resend_after = (started + dt.timedelta(seconds=timeout())
                 + late_write_margin())
+            publication.mark_unclear(resend_after)
             if unclear_ok:
-                checkpoint(publication, resend_after=resend_after)
                 return None
-            self.stop(outcome(error, action, publication.kind, self.connection),
-                resend_after=resend_after, next_attempt=max(resend_after,
+            self.stop(found, next_attempt=max(resend_after,
                     dt.datetime.now() + publication.retry_delay()))
         if log_ok:
             publication.add_log(action, 'ok', sent, summary(result))
-            checkpoint(publication)
         return result
 
-    def stop(self, found, **values):
+    def stop(self, found, next_attempt=None):
         "Show the outcome of a failed call on the publication, and stop"
         if found.expire:
-            # In a transaction of its own: nothing of ours is pending here.
+            # In a transaction of its own: nothing of ours is pending on the
+            # connection.
             self.connection.expire(found.message)
+            if self.batch:
+                self.batch.expired.add(self.connection.id)
         fail(self.publication, found.failure, found.message, found.hint,
-            retry=found.retry, **values)
+            retry=found.retry, next_attempt=next_attempt)
+
+    def _kashflow(self, method, *args):
+        "Call the client's method for this side (see sides.Side)"
+        return call(self.client, self.side, method, *args)
 
     def _find_partner(self, partner):
         "The partner an earlier run created, found by its name"
-        partners = (self.client.get_suppliers() if self.prepared.kind == 'receipt'
-            else self.client.get_customers())
+        partners = self._kashflow('list_partners')
         matches = [p for p in partners if p.name == partner.name]
         return matches[-1] if matches else None
 
@@ -420,7 +488,7 @@ class Run:
         # The document sent carries no totals (KashFlow computes them): compare
         # with what KashFlow computes from its lines.
         gross = sum(totals(document.lines))
-        matches = [d for d in self._partner_documents(document.party_id)
+        matches = [d for d in self._kashflow('partner_documents', document.party_id)
             if d.reference == document.reference and d.date == document.date
             and d.gross_amount == gross]
         if len(matches) > 1:
@@ -431,22 +499,12 @@ class Run:
                 gettext('dext_kashflow.msg_hint_found_twice'))
         return matches[0] if matches else None
 
-    def _partner_documents(self, party_id):
-        finder = (self.client.get_receipts_for_supplier
-            if self.prepared.kind == 'receipt'
-            else self.client.get_invoices_for_customer)
-        return finder(party_id)
-
     def _get_document(self):
-        getter = (self.client.get_receipt if self.prepared.kind == 'receipt'
-            else self.client.get_invoice)
-        return getter(self.publication.kashflow_number)
+        return self._kashflow('get_document', self.publication.kashflow_number)
 
     def _store_partner(self, partner):
         "Keep the partner KashFlow created in the lists, linked to the party"
-        pool = Pool()
-        Model = pool.get('kashflow.supplier' if self.prepared.kind == 'receipt'
-            else 'kashflow.customer')
+        Model = Pool().get(self.side.partner_model)
         Model.create([{
                     'connection': self.connection.id,
                     'kashflow_id': partner.id,
@@ -454,13 +512,6 @@ class Run:
                     'name': partner.name,
                     'party': self.invoice.party.id,
                     }])
-        checkpoint(self.publication)
-
-
-def file_ids(text, count):
-    "The entries of attachment_ids for count files"
-    ids = text.split(',') if text else []
-    return (ids + [NOT_SENT] * count)[:count]
 
 
 def local_time(company, when):
