@@ -14,9 +14,10 @@ def link_parties(Model, connection):
     Return the number of rows linked.
     """
     Party = Pool().get('party.party')
-    rows = read_rows(Model, ['id', 'code', 'name', 'party'],
-        lambda t: (t.connection == connection.id) & (t.active == Literal(True)))
-    if all(r['party'] for r in rows):
+    rows = read_rows(Model, ['id', 'code', 'name'],
+        lambda t: (t.connection == connection.id) & (t.active == Literal(True))
+        & (t.party == Null))
+    if not rows:
         return 0
     taken = {r['party'] for r in read_rows(Model, ['party'],
                 lambda t: (t.connection == connection.id) & (t.party != Null))}
@@ -30,8 +31,6 @@ def link_parties(Model, connection):
                 index.setdefault(value.strip().lower(), []).append(party['id'])
     to_write = []
     for row in rows:
-        if row['party']:
-            continue
         for index, value in ((by_code, row['code']), (by_name, row['name'])):
             candidates = index.get((value or '').lower(), [])
             candidates = [c for c in candidates if c not in taken]

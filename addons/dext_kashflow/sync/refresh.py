@@ -5,8 +5,11 @@ KashFlow failure never leaves a list half refreshed. apply() reads the rows of
 a list once, keyed by KashFlow id, and writes only what changed: a refresh
 with nothing new in KashFlow writes nothing.
 """
+import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from trytond.i18n import gettext
 from trytond.pool import Pool
@@ -15,6 +18,8 @@ from trytond.tools import grouped_slice
 from .from_kashflow import READ_ORDER, SOURCES
 from .parties import link_parties
 from .rows import deactivate_rows, insert_rows, read_rows
+
+logger = logging.getLogger(__name__)
 
 BATCH = 100
 # Lists read from KashFlow at once: while one answer is read, the next is on
@@ -39,16 +44,21 @@ class Stats:
 
 def fetch(client):
     "Read every list from KashFlow: {model name: [field values]}"
+    started = time.perf_counter()
     with ThreadPoolExecutor(READERS, 'kashflow-list') as executor:
         futures = {name: executor.submit(SOURCES[name].read, client)
             for name in READ_ORDER}
         try:
             # The first failure in the refresh's own order, as when the
             # lists were read one after the other.
-            return {name: futures[name].result() for name in SOURCES}
+            data = {name: futures[name].result() for name in SOURCES}
         except BaseException:
             executor.shutdown(cancel_futures=True)
             raise
+    seconds = time.perf_counter() - started
+    logger.debug("KashFlow's lists read in %.2f s", seconds,
+        extra={'kashflow_fetch_seconds': seconds})
+    return data
 
 
 def apply(connection, data):
@@ -71,7 +81,8 @@ def same(old, new):
 
 def upsert(Model, names, connection, rows):
     "Bring connection's rows of Model (its fields names) to rows"
-    key_of = _key_function(Model._kashflow_key)
+    key_of = itemgetter(*Model._kashflow_key)
+    values_of = itemgetter(*names)
     current = {key_of(r): r for r in read_rows(
             Model, ['id', 'active', *names],
             lambda t: t.connection == connection.id)}
@@ -87,7 +98,7 @@ def upsert(Model, names, connection, rows):
             to_create.append({**values, 'connection': connection.id})
             continue
         # Most rows have not changed: one comparison of all their values.
-        if old['active'] and all(old[n] == values[n] for n in names):
+        if old['active'] and values_of(old) == values_of(values):
             continue
         changes = {n: v for n, v in values.items() if not same(old[n], v)}
         if not old['active']:
@@ -114,10 +125,6 @@ def upsert(Model, names, connection, rows):
     stats.updated = len(to_write)
     stats.deactivated = len(gone)
     return stats
-
-
-def _key_function(fields):
-    return lambda values: tuple(values[f] for f in fields)
 
 
 def summary(stats):

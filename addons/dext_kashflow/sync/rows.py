@@ -6,7 +6,7 @@ every new row back to validate it) took most of a refresh of a big account.
 What those checks would hold is held here or by the database; see "The
 refresh writes the lists with SQL" in the developer guide.
 """
-from sql import Column
+from sql import Column, Select
 from sql.aggregate import Max
 from sql.functions import CurrentTimestamp
 from trytond import backend
@@ -53,10 +53,10 @@ def insert_rows(Model, vlist):
     defaults = _defaults(Model, given)
     names = sorted(given | defaults.keys())
     _check_required(Model, names, vlist, defaults)
-    prepares = [_prepare(Model._fields[n]) for n in names]
-    values = [[prepare(row.get(n, defaults.get(n)))
-            for n, prepare in zip(names, prepares, strict=True)]
-        for row in vlist]
+    # Column by column: the checks run over a whole column at once.
+    columns = [_prepared(Model._fields[n], [row.get(n, defaults.get(n)) for row in vlist])
+        for n in names]
+    values = list(zip(*columns, strict=True))
     # PostgreSQL hands out the ids as create() takes them; SQLite gives
     # them as it inserts, and only one transaction writes at a time.
     ids = transaction.database.nextid(
@@ -65,7 +65,7 @@ def insert_rows(Model, vlist):
         ids = [ids]
     if ids:
         _copy(Model, ['id', *names], [
-                [id_, *row] for id_, row in zip(ids, values, strict=True)])
+                (id_, *row) for id_, row in zip(ids, values, strict=True)])
     else:
         ids = _insert(Model, names, values)
     transaction.counter += 1
@@ -81,13 +81,13 @@ def _copy(Model, names, values):
     cursor = transaction.connection.cursor()
     cursor.execute('SELECT CAST(CURRENT_TIMESTAMP AS TIMESTAMP)')
     now, = cursor.fetchone()
-    user = transaction.user
+    audit = (transaction.user, now)
     columns = ', '.join(
         f'"{n}"' for n in ['create_uid', 'create_date', *names])
     with cursor.copy(
             f'COPY "{Model._table}" ({columns}) FROM STDIN') as copy:
         for row in values:
-            copy.write_row([user, now, *row])
+            copy.write_row(audit + row)
 
 
 def _insert(Model, names, values):
@@ -98,13 +98,14 @@ def _insert(Model, names, values):
     table = Model.__table__()
     cursor.execute(*table.select(Max(table.id)))
     last_id = cursor.fetchone()[0] or 0
+    # The transaction's time, as CURRENT_TIMESTAMP gives it, asked once.
+    cursor.execute(*Select([CurrentTimestamp()]))
+    audit = (transaction.user, cursor.fetchone()[0])
     columns = [table.create_uid, table.create_date,
         *(Column(table, n) for n in names)]
-    query, _ = tuple(table.insert(
-            columns, [[0, CurrentTimestamp(), *([0] * len(names))]]))
-    user = transaction.user
+    query, _ = tuple(table.insert(columns, [[0] * len(columns)]))
     for batch in grouped_slice(values, INSERT_ROWS):
-        cursor.executemany(query, [[user, *row] for row in batch])
+        cursor.executemany(query, [audit + row for row in batch])
     cursor.execute(*table.select(table.id, where=table.id > last_id))
     return [r[0] for r in cursor]
 
@@ -131,23 +132,22 @@ def deactivate_rows(Model, ids):
                 records.pop(id_, None)
 
 
-def _prepare(field):
-    """A function giving the value the database stores for field's value.
+def _prepared(field, values):
+    """The values of a column as the database stores them.
 
     The refresh makes its values with the field's Python type, stripped
-    (sync/from_kashflow.py): they go as they are, and only another value
-    costs a call to the field's sql_format(), as create() would make.
+    (sync/from_kashflow.py): then they go as they are, checked a column at
+    once; otherwise each goes through the field's sql_format(), as create()
+    would send it.
     """
-    py_type = field._py_type
-    strip = getattr(field, 'strip', False)
-    sql_format = field.sql_format
-
-    def prepare(value):
-        if value is None or (type(value) is py_type
-                and not (strip and value != value.strip())):
-            return value
-        return sql_format(value)
-    return prepare
+    # A Many2One's value is the id of its record.
+    plain = {type(None), int if field._type == 'many2one' else field._py_type}
+    if set(map(type, values)) <= plain:
+        strip = getattr(field, 'strip', False)
+        texts = [v for v in values if v is not None] if strip else []
+        if texts == list(map(str.strip, texts)):
+            return values
+    return [None if v is None else field.sql_format(v) for v in values]
 
 
 def _defaults(Model, given):
