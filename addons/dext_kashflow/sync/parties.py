@@ -29,10 +29,14 @@ def link_parties(Model, connection):
         for index, value in ((by_code, party['code']), (by_name, party['name'])):
             if value:
                 index.setdefault(value.strip().lower(), []).append(party['id'])
+    if not by_code and not by_name:
+        return 0
     to_write = []
     for row in rows:
         for index, value in ((by_code, row['code']), (by_name, row['name'])):
-            candidates = index.get((value or '').lower(), [])
+            candidates = index.get((value or '').lower())
+            if not candidates:
+                continue
             candidates = [c for c in candidates if c not in taken]
             if len(candidates) == 1:
                 taken.add(candidates[0])
