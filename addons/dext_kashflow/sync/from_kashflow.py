@@ -19,7 +19,8 @@ PARTNER_FIELDS = LIST_FIELDS + (
 
 def text(value):
     "KashFlow's strings as Tryton stores them: stripped, empty is None"
-    value = (value or '').strip() if isinstance(value, str) else value
+    if type(value) is str:
+        return value.strip() or None
     return value or None
 
 
