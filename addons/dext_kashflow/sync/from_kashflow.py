@@ -124,7 +124,8 @@ SOURCES = {
     'kashflow.project': Source(projects, LIST_FIELDS + ('number',)),
     'kashflow.payment_method': Source(payment_methods, LIST_FIELDS + ('kind',)),
     }
-# The longest reads first, so that the short ones fill in around them.
-READ_ORDER = ['kashflow.supplier', 'kashflow.customer'] + [
+# A short list first, alone (a refused login is refused once), then the
+# longest, so that the short ones fill in around them.
+READ_ORDER = ['kashflow.nominal', 'kashflow.supplier', 'kashflow.customer'] + [
     name for name in SOURCES
-    if name not in {'kashflow.supplier', 'kashflow.customer'}]
+    if name not in {'kashflow.nominal', 'kashflow.supplier', 'kashflow.customer'}]

@@ -7,7 +7,7 @@ with nothing new in KashFlow writes nothing.
 """
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -45,20 +45,27 @@ class Stats:
 def fetch(client):
     "Read every list from KashFlow: {model name: [field values]}"
     started = time.perf_counter()
+    # One list alone first: a refused login is refused once, as when the
+    # lists were read one after the other, not once per list.
+    first, *others = READ_ORDER
+    data = {first: SOURCES[first].read(client)}
     with ThreadPoolExecutor(READERS, 'kashflow-list') as executor:
-        futures = {name: executor.submit(SOURCES[name].read, client)
-            for name in READ_ORDER}
-        try:
-            # The first failure in the refresh's own order, as when the
-            # lists were read one after the other.
-            data = {name: futures[name].result() for name in SOURCES}
-        except BaseException:
-            executor.shutdown(cancel_futures=True)
-            raise
+        futures = {executor.submit(SOURCES[name].read, client): name
+            for name in others}
+        # A failure stops the lists not started yet.
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+    failures = {futures[f]: f.exception() for f in futures
+        if not f.cancelled() and f.exception() is not None}
+    if failures:
+        # The first in the refresh's own order, as before.
+        raise failures[min(failures, key=list(SOURCES).index)]
+    data.update((futures[f], f.result()) for f in futures)
     seconds = time.perf_counter() - started
     logger.debug("KashFlow's lists read in %.2f s", seconds,
         extra={'kashflow_fetch_seconds': seconds})
-    return data
+    return {name: data[name] for name in SOURCES}
 
 
 def apply(connection, data):
