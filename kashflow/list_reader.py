@@ -14,18 +14,25 @@ left to zeep too, so such answers read, or fail, exactly as they did before.
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 from zeep.wsdl.bindings.soap import SoapBinding
-from zeep.xsd import AnySimpleType
+from zeep.xsd import AnySimpleType, String
 
 logger = logging.getLogger(__name__)
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+# How any attribute named type with a prefix (as xsi:type must be) is written, in an
+# encoding where these characters are their ASCII bytes (ascii_based).
+PREFIXED_TYPE = re.compile(rb":type[ \t\r\n]*=")
+# The orders of elements a reader remembers as read (an answer has one or a few).
+KNOWN_ORDERS = 64
 
 Raw = dict[str, Any]
 
@@ -55,15 +62,20 @@ class NotAList(TypeError):
     """The operation's answer is not a flat list this reader can read."""
 
 
+_UNKNOWN = object()
+
+
 class Record(Mapping[str, Any]):
     """One record of a list: its elements' texts, typed on reading like zeep types them.
 
     Like zeep's dict, it has every element of the record's type, None when absent.
+    types: each name's type, None for a string, which zeep reads as it is.
     """
 
     __slots__ = ("_texts", "_types")
 
-    def __init__(self, texts: dict[str, str | None], types: dict[str, AnySimpleType]) -> None:
+    def __init__(self, texts: dict[str, str | None],
+                 types: dict[str, AnySimpleType | None]) -> None:
         self._texts = texts
         self._types = types
 
@@ -73,12 +85,12 @@ class Record(Mapping[str, Any]):
         return self.get(name)
 
     def get(self, name: str, default: Any = None) -> Any:
-        type_ = self._types.get(name)
-        if type_ is None:
+        type_ = self._types.get(name, _UNKNOWN)
+        if type_ is _UNKNOWN:
             return default
         text = self._texts.get(name)
-        if text is None:
-            return None
+        if text is None or type_ is None:
+            return text
         try:
             return type_.pythonvalue(text)
         except (TypeError, ValueError):  # zeep reads a value it cannot type as None
@@ -122,10 +134,13 @@ class ListReader:
         self._outputs = {element.qname.text: (index, name, element.type)
                          for index, (name, element) in enumerate(outputs.items())}
         self._answer_may_follow = may_follow(list(outputs.values()))
-        self._types = {name: field.type for name, field in fields}
+        self._types = {name: None if reads_as_is(field.type) else field.type
+                       for name, field in fields}
         self._names = [name for name, _ in fields]
         self._position = {field.qname.text: index for index, (_, field) in enumerate(fields)}
         self._may_follow = may_follow([field for _, field in fields])
+        # The records' names for each order of elements already found in the schema's order.
+        self._orders: dict[tuple[str, ...], tuple[str, ...] | None] = {}
 
     def records(self, raw: Raw) -> list[Mapping[str, Any]]:
         """The records of an answer read by read() or by zeep; [] for an empty list."""
@@ -140,35 +155,52 @@ class ListReader:
         events = etree.iterparse(
             io.BytesIO(content), events=("end",), tag=self._item, remove_comments=True,
             resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+        # Each element is looked at for an xsi:type only when the answer may have one: the
+        # search of its bytes holds if its encoding is ascii_based, checked once read.
+        typed = PREFIXED_TYPE.search(content) is not None
         try:
             for _, element in events:
-                record = self._record(element)
+                record = self._record(element, typed)
                 if record is None or not self._forget_read(element):
                     return None
                 records.append(record)
         except etree.XMLSyntaxError:
             return None
         root = events.root
-        if root.getroottree().docinfo.doctype:
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or not typed and not ascii_based(docinfo.encoding):
             return None
         return self._answer(root, records)
 
-    def _record(self, element: etree._Element) -> Record | None:
+    def _record(self, element: etree._Element, typed: bool) -> Record | None:
         parent = element.getparent()
         if parent is None or parent.tag != self._result or element.keys():
             return None
+        tags = tuple([child.tag for child in element])
+        names = self._orders.get(tags, ())
+        if names == ():
+            names = self._names_in_order(tags)
+            if len(self._orders) < KNOWN_ORDERS:
+                self._orders[tags] = names
+        # zeep types an element by its xsi:type: such a record is not plain.
+        if not names or typed and any(child.get(XSI_TYPE) is not None for child in element):
+            return None
+        return Record(dict(zip(names, [child.text for child in element], strict=True)),
+                      self._types)
+
+    def _names_in_order(self, tags: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The names of the elements tags, if zeep reads them as plain: in order, one of
+        each, skipping only optional elements; None otherwise."""
         position, names, may_follow = self._position, self._names, self._may_follow
-        texts: dict[str, str | None] = {}
+        found = []
         last = -1
-        for child in element:
-            index = position.get(child.tag, -1)
-            # zeep reads a sequence in order, one of each, skipping only optional elements,
-            # and types an element by its xsi:type: anything else is not plain.
-            if not last < index <= may_follow[last] or child.get(XSI_TYPE) is not None:
+        for tag in tags:
+            index = position.get(tag, -1)
+            if not last < index <= may_follow[last]:
                 return None
             last = index
-            texts[names[index]] = child.text
-        return Record(texts, self._types) if texts else None
+            found.append(names[index])
+        return tuple(found) or None
 
     def _forget_read(self, element: etree._Element) -> bool:
         """Free the records read before element; False if something else came first."""
@@ -204,6 +236,21 @@ class ListReader:
             else:
                 raw[name] = None if child.text is None else type_.pythonvalue(child.text)
         return raw
+
+
+def ascii_based(encoding: str) -> bool:
+    """Whether encoding writes each ASCII character as its ASCII byte, and only so:
+    UTF-8 and the 8-bit ISO and Windows code pages (UTF-7, say, has a second way)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in {"utf-8", "ascii", "latin-1"} or name.startswith(("iso8859", "cp125"))
+
+
+def reads_as_is(type_: AnySimpleType) -> bool:
+    """Whether zeep reads a value of type_ as its text (a string)."""
+    return type(type_).pythonvalue is String.pythonvalue
 
 
 def may_follow(elements: list[Any]) -> dict[int, int]:

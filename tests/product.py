@@ -186,7 +186,7 @@ class Product:
             start = {"url": self.mock_service, "confirmed": True}
             credentials = {"username": self.printed("username"),
                            "password": self.printed("password"),
-                           "autoauth_key": self.printed("AutoAuth key")}
+                           "autoauth_secret": self.printed("AutoAuth key")}
             admin.call(f"{wizard}.execute", session_id, {}, "start")
             admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
             admin.call(f"{wizard}.execute", session_id,

@@ -241,6 +241,21 @@ def test_unusual_records_are_read_by_zeep_as_before(zeep_client, fixed_answer, i
     assert fixed_answer(content).get_suppliers() == expected
 
 
+# zeep types an element by its xsi:type, however the answer writes it.
+TYPED = supplier(1, '<Name xmlns:t="http://www.w3.org/2001/XMLSchema" xsi:type = "t:string">'
+                 "A</Name>")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_element_with_an_xsi_type_is_read_by_zeep(zeep_client, fixed_answer, encoding):
+    content = suppliers_answer(f"<GetSuppliersResult>{supplier(2)}{TYPED}</GetSuppliersResult>"
+                               f"{OK}", encoding=encoding)
+    assert fast_reads(zeep_client, "GetSuppliers", content) is None
+    expected = zeep_models(zeep_client, "GetSuppliers", convert.to_supplier, content)
+    assert fixed_answer(content).get_suppliers() == expected == [
+        Supplier(id=2), Supplier(id=1, name="A")]
+
+
 @pytest.mark.parametrize("inner", REFUSED_ANSWERS.values(), ids=REFUSED_ANSWERS.keys())
 def test_answers_out_of_the_schema_are_refused_as_before(zeep_client, fixed_answer, inner):
     content = suppliers_answer(inner)

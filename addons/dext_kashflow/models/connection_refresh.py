@@ -1,5 +1,11 @@
-"""Refresh Integration Data says where it is pressed that it started, and how
-it stands (wizards/refresh.py); the refresh itself is in connection.py."""
+"""kashflow.connection a second time: the Refresh button opens the dialog that
+says the refresh started and how it stands (wizards/refresh.py).
+
+The refresh's one entry point is in models/connection.py (refresh,
+queue_refresh, sync_lists), which calls sync/ for the work. This file only
+adds the dialog to the button; it is to be folded into Connection.refresh
+there, and removed with its line in tryton.cfg.
+"""
 from trytond.model import ModelView
 from trytond.pool import Pool, PoolMeta
 

@@ -1,30 +1,21 @@
-"""KashFlow's lists, copied into Tryton by the refresh.
+"""KashFlow's lists, copied into Tryton by the refresh (sync/).
 
 Each row is keyed by the connection and KashFlow's id. A refresh creates what
 is new, writes what changed and deactivates what KashFlow no longer has:
-rows are never deleted, so whatever refers to them keeps working.
+rows are never deleted, so whatever refers to them keeps working. These are
+the models only: what a refresh reads and writes is in sync/.
 """
 from decimal import Decimal
 
-from sql import Literal, Null
 from trytond.model import DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields
-from trytond.pool import Pool
-
-from ..sync import read_rows
 
 # KashFlow's VAT rate for lines outside the scope of VAT ("N/A").
 EXEMPT_RATE = Decimal(-1)
 EXEMPT_ID = -1
 
 
-def text(value):
-    "KashFlow's strings as Tryton stores them: stripped, empty is None"
-    value = (value or '').strip() if isinstance(value, str) else value
-    return value or None
-
-
 class KashFlowList(DeactivableMixin, ModelSQL, ModelView):
-    "The columns and the refresh contract every KashFlow list shares"
+    "The columns every KashFlow list shares"
     __slots__ = ()
     connection = fields.Many2One(
         'kashflow.connection', "Connection", required=True, readonly=True,
@@ -46,21 +37,6 @@ class KashFlowList(DeactivableMixin, ModelSQL, ModelView):
             ]
         cls._sql_indexes.add(Index(t, (t.connection, Index.Range())))
         cls._order.insert(0, ('name', 'ASC'))
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        "Return the list as field values, read from KashFlow with client"
-        raise NotImplementedError
-
-    @classmethod
-    def kashflow_fields(cls):
-        "The fields a refresh writes"
-        return ['kashflow_id', 'name']
-
-    @classmethod
-    def after_refresh(cls, connection):
-        "Called once the rows of connection are up to date; return #writes"
-        return 0
 
 
 class Nominal(KashFlowList):
@@ -96,23 +72,6 @@ class Nominal(KashFlowList):
                 domain.append(('code', '!=' if negative else '=', code))
         return domain
 
-    @classmethod
-    def kashflow_fields(cls):
-        return super().kashflow_fields() + [
-            'code', 'type_name', 'classification', 'vat_rate', 'archived']
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        return [{
-                'kashflow_id': n.id,
-                'code': str(n.code),
-                'name': text(n.name),
-                'type_name': text(n.type_name),
-                'classification': text(n.classification_name),
-                'vat_rate': n.vat_rate,
-                'archived': bool(n.archived),
-                } for n in client.get_nominal_codes()]
-
 
 class VatRate(KashFlowList):
     __name__ = 'kashflow.vat_rate'
@@ -129,25 +88,6 @@ class VatRate(KashFlowList):
     @property
     def exempt(self):
         return self.rate == EXEMPT_RATE
-
-    @classmethod
-    def kashflow_fields(cls):
-        return super().kashflow_fields() + ['rate']
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        rates = [{
-                'kashflow_id': r.id,
-                'name': text(r.name),
-                'rate': r.rate,
-                } for r in client.get_vat_rates()]
-        # KashFlow takes -1 as "exempt" on every line but does not list it.
-        rates.append({
-                'kashflow_id': EXEMPT_ID,
-                'name': "Exempt (N/A)",
-                'rate': EXEMPT_RATE,
-                })
-        return rates
 
 
 class _Partner(KashFlowList):
@@ -191,53 +131,15 @@ class _Partner(KashFlowList):
             ('code', operator, operand, *extra),
             ]
 
-    @classmethod
-    def kashflow_fields(cls):
-        return super().kashflow_fields() + [
-            'code', 'contact', 'email', 'telephone', 'address1', 'address2',
-            'address3', 'address4', 'postcode', 'vat_number',
-            'payment_terms', 'currency_id']
-
-    @classmethod
-    def _partner_values(cls, partners):
-        return [{
-                'kashflow_id': p.id,
-                'code': text(p.code),
-                'name': text(p.name),
-                'contact': text(p.contact),
-                'email': text(p.email),
-                'telephone': text(p.telephone),
-                'address1': text(p.address1),
-                'address2': text(p.address2),
-                'address3': text(p.address3),
-                'address4': text(p.address4),
-                'postcode': text(p.postcode),
-                'vat_number': text(p.vat_number),
-                'payment_terms': p.payment_terms,
-                'currency_id': p.currency_id,
-                } for p in partners]
-
-    @classmethod
-    def after_refresh(cls, connection):
-        return link_parties(cls, connection)
-
 
 class Supplier(_Partner):
     __name__ = 'kashflow.supplier'
     __string__ = "KashFlow Supplier"
 
-    @classmethod
-    def kashflow_fetch(cls, client):
-        return cls._partner_values(client.get_suppliers())
-
 
 class Customer(_Partner):
     __name__ = 'kashflow.customer'
     __string__ = "KashFlow Customer"
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        return cls._partner_values(client.get_customers())
 
 
 class BankAccount(KashFlowList):
@@ -245,35 +147,11 @@ class BankAccount(KashFlowList):
     __string__ = "KashFlow Bank Account"
     code = fields.Char("Nominal Code", readonly=True)
 
-    @classmethod
-    def kashflow_fields(cls):
-        return super().kashflow_fields() + ['code']
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        return [{
-                'kashflow_id': b.id,
-                'name': text(b.name),
-                'code': str(b.code),
-                } for b in client.get_bank_accounts()]
-
 
 class Project(KashFlowList):
     __name__ = 'kashflow.project'
     __string__ = "KashFlow Project"
     number = fields.Char("Number", readonly=True)
-
-    @classmethod
-    def kashflow_fields(cls):
-        return super().kashflow_fields() + ['number']
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        return [{
-                'kashflow_id': p.id,
-                'name': text(p.name),
-                'number': text(p.number),
-                } for p in client.get_projects()]
 
 
 class PaymentMethod(KashFlowList):
@@ -285,55 +163,3 @@ class PaymentMethod(KashFlowList):
             ], "Used For", required=True, readonly=True)
     # KashFlow numbers sales and purchase methods separately.
     _kashflow_key = ('kind', 'kashflow_id')
-
-    @classmethod
-    def kashflow_fields(cls):
-        return super().kashflow_fields() + ['kind']
-
-    @classmethod
-    def kashflow_fetch(cls, client):
-        methods = [('invoice', client.get_invoice_payment_methods()),
-            ('receipt', client.get_receipt_payment_methods())]
-        return [{
-                'kind': kind,
-                'kashflow_id': m.id,
-                'name': text(m.name),
-                } for kind, items in methods for m in items]
-
-
-def link_parties(Model, connection):
-    """Link unlinked rows to the party of the same code or name.
-
-    Codes are compared first, then names, ignoring case; a match is taken
-    only when it is unique and the party is not linked to another row yet.
-    Return the number of rows linked.
-    """
-    Party = Pool().get('party.party')
-    rows = read_rows(Model, ['id', 'code', 'name', 'party'],
-        lambda t: (t.connection == connection.id) & (t.active == Literal(True)))
-    if all(r['party'] for r in rows):
-        return 0
-    taken = {r['party'] for r in read_rows(Model, ['party'],
-                lambda t: (t.connection == connection.id) & (t.party != Null))}
-    by_code, by_name = {}, {}
-    for party in read_rows(Party, ['id', 'code', 'name'],
-            lambda t: t.active == Literal(True)):
-        if party['id'] in taken:
-            continue
-        for index, value in ((by_code, party['code']), (by_name, party['name'])):
-            if value:
-                index.setdefault(value.strip().lower(), []).append(party['id'])
-    to_write = []
-    for row in rows:
-        if row['party']:
-            continue
-        for index, value in ((by_code, row['code']), (by_name, row['name'])):
-            candidates = index.get((value or '').lower(), [])
-            candidates = [c for c in candidates if c not in taken]
-            if len(candidates) == 1:
-                taken.add(candidates[0])
-                to_write.extend(([Model(row['id'])], {'party': candidates[0]}))
-                break
-    if to_write:
-        Model.write(*to_write)
-    return len(to_write) // 2

@@ -282,4 +282,26 @@ class DextKashflowTestCase(
         self.assertIn("has expired", connection.refresh_summary)
 
 
+    def test_refresh_stops_at_the_first_refusal(self):
+        "A refused login is tried once, not once per list"
+        refused = AuthenticationError("KashFlow did not accept the password.")
+        calls = []
+
+        class Refusing(FakeClient):
+            def __getattr__(self, name):
+                def refuse():
+                    calls.append(name)
+                    raise refused
+                return refuse
+
+        with self.assertRaises(AuthenticationError):
+            fetch(Refusing())
+        self.assertEqual(calls, ['get_nominal_codes'])
+
+        # A list read with others fails the reading all the same.
+        client = demo_client()
+        client.get_suppliers = Refusing().get_suppliers
+        with self.assertRaises(AuthenticationError):
+            fetch(client)
+
 del ModuleTestCase
