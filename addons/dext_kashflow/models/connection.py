@@ -258,11 +258,17 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def refresh(cls, connections):
-        "Check that KashFlow still lets us in, then refresh in the background"
+        """Check that KashFlow still lets us in, refresh in the background,
+        and open the dialog that says how the refresh stands"""
         for connection in connections:
             with connection.session() as client:
                 client.get_company_details()
         cls.queue_refresh(connections)
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Action = pool.get('ir.action')
+        return Action.get_action_id(
+            ModelData.get_id('dext_kashflow', 'wizard_refresh_started'))
 
     @classmethod
     @ModelView.button
