@@ -8,6 +8,7 @@ clicks is published at once and the outcome shown to them
 import datetime as dt
 import re
 
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import ModelView
 from trytond.model.exceptions import SQLConstraintError
@@ -21,6 +22,9 @@ from ..exceptions import PublishError
 from ..known_documents import KnownDocuments
 from ..publisher import local_time
 from .publication import CLAIM_TIMEOUT
+
+# Documents of one partner per queued task.
+CHUNK = 20
 
 
 class Invoice(metaclass=PoolMeta):
@@ -197,8 +201,38 @@ class Invoice(metaclass=PoolMeta):
                 if p.state in {'cleared', 'failed'} and not p.claimed_at]
             if requeue:
                 Publication.write(requeue, {'state': 'queued', 'next_attempt': None})
-        with Transaction().set_context(queue_name='kashflow'):
-            cls.__queue__.kashflow_publish_now(invoices)
+        # A task per chunk, so that several workers share the selection; each
+        # increasing expected time keeps the oldest chunks first in the queue.
+        # Without a worker the tasks run after this request, the last queued
+        # first: one task keeps the documents oldest first.
+        chunks = (cls.kashflow_chunks(invoices)
+            if config.getboolean('queue', 'worker', default=False)
+            else [invoices])
+        for index, chunk in enumerate(chunks):
+            with Transaction().set_context(queue_name='kashflow',
+                    queue_expected_at=dt.timedelta(microseconds=index)):
+                cls.__queue__.kashflow_publish_now(chunk)
+
+    @classmethod
+    def kashflow_chunks(cls, invoices):
+        """The invoices in chunks of at most CHUNK documents of one partner,
+        oldest first. KashFlow lists a partner's documents once per chunk;
+        documents with the same reference stay in one chunk, so that
+        running chunks side by side cannot both send it."""
+        chunks, current, by_reference = [], {}, {}
+        for invoice in sorted(invoices, key=cls.kashflow_publish_order):
+            partner = (invoice.type, invoice.party.id)
+            reference = (invoice.reference or '').strip().casefold()
+            chunk = by_reference.get((partner, reference)) if reference else None
+            if chunk is None:
+                chunk = current.get(partner)
+                if chunk is None or len(chunk) >= CHUNK:
+                    chunk = current[partner] = []
+                    chunks.append(chunk)
+                if reference:
+                    by_reference[(partner, reference)] = chunk
+            chunk.append(invoice)
+        return chunks
 
     @classmethod
     def kashflow_publish_now(cls, invoices):
