@@ -19,9 +19,10 @@ from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-from kashflow.errors import KashFlowError, UnclearOutcomeError
+from kashflow.errors import KashFlowError, RateLimitedError, UnclearOutcomeError
 from kashflow.models import Payment
 
+from . import pace
 from .document import company_connection, invoice_files, prepare, totals
 from .exceptions import SecretKeyError
 from .known_documents import KnownDocuments
@@ -129,6 +130,7 @@ class Run:
         checkpoint(publication)
         try:
             self.connection = company_connection(invoice.company)
+            self.wait_for_pace()
             if not files_only:
                 self.prepare()
             with self.open_client(interactive) as client:
@@ -158,6 +160,17 @@ class Run:
                 message=gettext('dext_kashflow.msg_publish_crashed'),
                 hint=gettext('dext_kashflow.msg_hint_crashed'), claimed_at=None)
             raise
+
+    def wait_for_pace(self):
+        "Send nothing while KashFlow asked any run on this connection to slow down"
+        until = pace.paused_until(self.connection)
+        if until:
+            schedule_retry(self.publication, until)
+            checkpoint(self.publication, claimed_at=None, next_attempt=until,
+                message=gettext('dext_kashflow.msg_paused',
+                    time=local_time(self.invoice.company, until)),
+                **pace.held(self.publication))
+            raise Stop
 
     def open_client(self, interactive):
         "The connection's client; stop when its password cannot be read here"
@@ -383,6 +396,11 @@ class Run:
             unclear = isinstance(error, UnclearOutcomeError)
             publication.add_log(action, 'unclear' if unclear else 'error', sent,
                 str(error))
+            if isinstance(error, RateLimitedError):
+                # Every run on this connection waits, not this one only.
+                until = pace.pause(self.connection, error.retry_after)
+                unapplied = {**(unapplied or {}), 'next_attempt': max(until,
+                        dt.datetime.now() + publication.retry_delay())}
             if not unclear:
                 self.stop(outcome(error, action, publication.kind, self.connection),
                     **(unapplied or {}))

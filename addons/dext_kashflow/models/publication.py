@@ -41,6 +41,14 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
 
 
+def retry_delays():
+    "[dext_kashflow] retry_delays (seconds, by commas), or RETRY_DELAYS"
+    value = config.get('dext_kashflow', 'retry_delays', default='')
+    if not value.strip():
+        return RETRY_DELAYS
+    return [dt.timedelta(seconds=float(s)) for s in value.split(',')]
+
+
 def late_write_margin():
     """How long after our timeout KashFlow may still apply a write it was
     sent ([dext_kashflow] late_write_margin, seconds). KashFlow runs on
@@ -230,13 +238,17 @@ class Publication(ModelSQL, ModelView):
                     ('failure', 'in', ['unavailable', 'unclear']),
                     ('next_attempt', '<=', now),
                     ], [
+                    # Held back while KashFlow asked us to slow down (pace.py).
+                    ('state', '=', 'queued'),
+                    ('next_attempt', '<=', now),
+                    ], [
                     ('state', '=', 'sending'),
                     ('claimed_at', '<', now - CLAIM_TIMEOUT),
                     ]]]
 
     def retry_delay(self):
-        index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
-        return RETRY_DELAYS[index]
+        delays = retry_delays()
+        return delays[min(max((self.attempts or 1) - 1, 0), len(delays) - 1)]
 
     def add_log(self, action, outcome, sent=None, received=None):
         "Record one call to KashFlow (or one decision)"

@@ -67,6 +67,10 @@ class MockKashFlow:
     def clear_faults(self):
         return self._call('DELETE', 'faults')
 
+    def calls(self):
+        "The SOAP calls the mock received since its reset, by operation"
+        return self._call('GET', 'calls')
+
 
 def wait_for(condition, timeout=TIMEOUT, step=0.05):
     "Wait until condition() is true, e.g. for the mock to finish a slow call"
