@@ -10,7 +10,8 @@ Set-up, once per --docs and timed apart: a database with dext_kashflow activated
 company (demo/create_demo.py), connected to the mock, its accounts and taxes mapped, and
 --docs posted supplier invoices of 3 lines spread over the 5 demo suppliers, unpublished,
 made in batches straight in trytond. It is kept as a template in the cluster (kept running
-between runs with --keep), and every run starts from a copy of it and a fresh mock account.
+between runs with --keep; a larger --docs starts from the largest smaller template), and
+every run starts from a copy of it and a fresh mock account.
 
 A run: the publisher selects every invoice and runs Publish to KashFlow (the wizard for a
 selection, over JSON-RPC), which queues the work; the workers publish it. Progress is shown

@@ -3,8 +3,9 @@
 When KashFlow answers "too many requests", every run on that connection
 backs off, not only the one that was told: the connection is paused until a
 time written in a transaction of its own, committed at once, and each run
-looks at it before calling KashFlow. A run that finds the connection paused
-sends nothing; its document waits, and is retried when the pause ends.
+looks at it before calling KashFlow. A run in the background that finds the
+connection paused sends nothing; its document waits, and is retried when the
+pause ends. (A person who clicks Publish gets the one attempt they asked for.)
 """
 import datetime as dt
 
@@ -15,9 +16,10 @@ from trytond.transaction import Transaction
 
 
 def pause_length():
-    "How long a rate limit pauses the connection ([dext_kashflow] rate_limit_pause, seconds)"
+    """The least time a rate limit pauses the connection; longer when
+    KashFlow says so ([dext_kashflow] rate_limit_pause, seconds)"""
     return dt.timedelta(seconds=config.getfloat(
-            'dext_kashflow', 'rate_limit_pause', default=60))
+            'dext_kashflow', 'rate_limit_pause', default=10))
 
 
 def paused_until(connection):

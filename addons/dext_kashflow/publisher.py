@@ -130,7 +130,8 @@ class Run:
         checkpoint(publication)
         try:
             self.connection = company_connection(invoice.company)
-            self.wait_for_pace()
+            if not interactive:
+                self.wait_for_pace()
             if not files_only:
                 self.prepare()
             with self.open_client(interactive) as client:

@@ -39,7 +39,7 @@ def books(connected_books):
 
 
 def test_a_rate_limit_pauses_the_connection_for_every_run(books):
-    from proteus import Model
+    from proteus import Model, Wizard
     from trytond.tests.tools import set_user
 
     Invoice = Model.get('account.invoice')
@@ -53,7 +53,8 @@ def test_a_rate_limit_pauses_the_connection_for_every_run(books):
         return sorted(r['CustomerReference']
             for r in books.kashflow.account(books.username)['receipts'])
 
-    # KashFlow says "too many requests" to the first bill.
+    # KashFlow says "too many requests" to the first bill, which a person
+    # publishes (one attempt).
     books.kashflow.clear_faults()
     books.kashflow.fault('InsertReceipt', 'rate_limit')
     set_user(books.users.publisher)
@@ -62,14 +63,17 @@ def test_a_rate_limit_pauses_the_connection_for_every_run(books):
     assert shown(first) == ('failed', 'unavailable',
         "KashFlow is busy and asked us to slow down; nothing was changed in KashFlow.")
 
-    # The second is not sent while the connection is paused: it waits, and
-    # the person who clicked is told why and until when.
-    outcome = second.click('kashflow_publish')
+    # The second, published in the background (the Publish wizard, as the
+    # queue does), is not sent while the connection is paused: it waits,
+    # saying why and until when.
+    publish = Wizard('kashflow.publish', [Invoice(second.id)])
+    publish.execute('publish')
+    assert (publish.form.published, publish.form.queued, publish.form.failed) == (0, 1, 0)
     state, failure, message = shown(second)
     assert (state, failure) == ('queued', None)
     assert message.startswith(
         "KashFlow asked us to slow down; retried automatically at "), message
-    assert outcome.form.message == message
+    assert message in publish.form.report
     assert books.kashflow.calls().get('InsertReceipt') == 1
     assert in_kashflow() == []
 

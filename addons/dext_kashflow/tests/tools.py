@@ -288,6 +288,14 @@ def make_retry_due(invoice):
     in_transaction(due)
 
 
+def end_pause(connection):
+    "End the pause KashFlow's rate limit put on connection (pace.py), as if it had passed"
+    def end(pool):
+        Connection = pool.get('kashflow.connection')
+        Connection.write([Connection(connection.id)], {'paused_until': None})
+    in_transaction(end)
+
+
 def hold_publication(invoice):
     """Claim invoice's publication as a run in another worker does, which has
     committed it "sending" before its call to KashFlow and not finished yet"""

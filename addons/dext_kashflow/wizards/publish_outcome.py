@@ -67,6 +67,4 @@ def outcome(invoice):
         values['outcome'] = gettext('dext_kashflow.msg_publish_wizard_running')
     else:
         values['outcome'] = gettext('dext_kashflow.msg_outcome_queued')
-        # Why it waits, e.g. KashFlow asked us to slow down.
-        values['message'] = invoice.kashflow_message
     return values
