@@ -163,3 +163,17 @@ def clear_faults() -> Response:
         backend().faults.clear()
     return jsonify(ok=True)
 
+
+@blueprint.get("/calls")
+def list_calls() -> Response:
+    """The SOAP calls received since the reset, by operation (faulty ones included)."""
+    with backend().lock:
+        return jsonify(dict(backend().calls))
+
+
+@blueprint.delete("/calls")
+def clear_calls() -> Response:
+    with backend().lock:
+        backend().calls.clear()
+    return jsonify(ok=True)
+

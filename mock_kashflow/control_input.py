@@ -153,11 +153,14 @@ def check_new_ids(collection: str, records: list[Record], taken: set[Any]) -> No
 
 def new_fault(data: Any) -> Fault:
     data = json_object(data)
-    only_keys(data, ("operation", "kind", "times", "delay_ms"), "fault fields")
+    only_keys(data, ("operation", "kind", "times", "delay_ms", "chance"), "fault fields")
     operation = data.get("operation")
     if not isinstance(operation, str) or operation not in (*kashflow_schema().operations, "*"):
         raise BadInput(f'"operation" must be an operation of the WSDL or "*", not {operation!r}')
     if data.get("kind") not in FAULT_KINDS:
         raise BadInput(f'"kind" must be one of {", ".join(FAULT_KINDS)}')
+    chance = data.get("chance", 1)
+    if not isinstance(chance, int | float) or isinstance(chance, bool) or not 0 < chance <= 1:
+        raise BadInput('"chance" must be a number above 0 and at most 1')
     return Fault(operation, data["kind"], whole_number(data, "times", 1, 1, MAX_TIMES),
-                 whole_number(data, "delay_ms", 0, 0, MAX_DELAY_MS))
+                 whole_number(data, "delay_ms", 0, 0, MAX_DELAY_MS), float(chance))

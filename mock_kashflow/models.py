@@ -13,8 +13,10 @@ the account's CHANGEABLE_FIELDS, and the records noted with Account.add, changed
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -181,12 +183,14 @@ class Account:
 
 @dataclass
 class Fault:
-    """A failure to inject into the next `times` calls of an operation ("*" for any)."""
+    """A failure to inject into the next `times` calls of an operation ("*" for any); with
+    `chance` below 1, into that share of them, picked at random."""
 
     operation: str
     kind: str  # error_before, drop_after_write, delay, http_500, rate_limit
     times: int = 1
     delay_ms: int = 0
+    chance: float = 1.0
 
 
 class Backend:
@@ -196,6 +200,7 @@ class Backend:
         self._owed = threading.local()  # the journal lines a thread's request must wait for
         self.accounts: dict[str, Account] = {}
         self.faults: list[Fault] = []
+        self.calls: Counter[str] = Counter()  # SOAP calls by operation, since the reset
         self._next_dbid = FIRST_DBID
         self.store: StateFile | None = None
         if state_file:
@@ -206,6 +211,7 @@ class Backend:
         with self.lock:
             self.accounts.clear()
             self.faults.clear()
+            self.calls.clear()
             self._next_dbid = FIRST_DBID
             self._journal({"reset": True})
 
@@ -241,6 +247,8 @@ class Backend:
         with self.lock:
             for fault in self.faults:
                 if fault.operation in (operation, "*") and fault.times > 0:
+                    if fault.chance < 1 and random.random() >= fault.chance:
+                        continue  # this call is spared; the next fault may apply
                     fault.times -= 1
                     if not fault.times:
                         self.faults.remove(fault)

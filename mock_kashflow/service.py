@@ -44,6 +44,8 @@ def soap() -> Response:
     except SoapFault as fault:
         return fault_response(fault)
 
+    with backend().lock:
+        backend().calls[call.operation] += 1
     fault = backend().take_fault(call.operation)
     if fault and fault.kind == "delay":
         time.sleep(fault.delay_ms / 1000)

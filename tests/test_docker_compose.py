@@ -29,7 +29,8 @@ SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "TRYTON_ADMIN_PASSWORD": "admin-sec
            "KASHFLOW_SECRET_KEYS": KEY}
 # Variables the file reads: the tests choose them, whatever the caller's environment says.
 KNOBS = ("DEXT_DATABASE", "TRYTON_PORT", "MOCK_PORT", "DEXT_DEMO_DATA", "TRYTON_USER_PASSWORD",
-         "TRYTON_ADMIN_EMAIL", "TRYTOND_WORKERS", "TRYTOND_NUM_PROXIES", "TRYTOND_LOGGING_LEVEL",
+         "TRYTON_ADMIN_EMAIL", "TRYTOND_WORKERS", "TRYTOND_WORKER_PROCESSES",
+         "TRYTOND_NUM_PROXIES", "TRYTOND_LOGGING_LEVEL",
          "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", *SECRETS)
 
 
@@ -127,6 +128,19 @@ def test_commands_and_start_order(config: dict[str, Any]) -> None:
     ports = {name: [mapping[1:] for mapping in port_mappings(services[name])]
              for name in ("trytond", "mock")}
     assert ports == {"trytond": [(8000, 8000)], "mock": [(8080, 8080)]}
+
+
+def test_the_worker_scales(config: dict[str, Any], docker_compose: str) -> None:
+    """`docker-compose up --scale worker=4`: nothing of the worker may be one of a kind (a
+    container name, a published port, a host name), and each takes its processes from the
+    environment; the scheduler stays one."""
+    worker = config["services"]["worker"]
+    for one_of_a_kind in ("container_name", "ports", "hostname"):
+        assert one_of_a_kind not in worker, one_of_a_kind
+    assert worker["command"][3:] == ["-n", "2"]
+    assert "replicas" not in json.dumps(config["services"]["cron"])
+    scaled = load_config(docker_compose, **SECRETS, TRYTOND_WORKER_PROCESSES="4")
+    assert scaled["services"]["worker"]["command"][3:] == ["-n", "4"]
 
 
 def test_settings_come_from_the_environment(docker_compose: str) -> None:

@@ -73,6 +73,30 @@ def test_faults_are_counted_and_cleared(mock_server):
     assert account.call("GetVATRates").ok
 
 
+def test_a_fault_with_a_chance_hits_that_share_of_calls_and_calls_are_counted(mock_server):
+    account = new_account(mock_server.url)
+    base = f"{mock_server.url}/_mock"
+    requests.delete(f"{base}/calls").raise_for_status()
+    # A call spared by the first fault may meet the next one.
+    requests.post(f"{base}/faults", json={"operation": "GetVATRates", "kind": "http_500",
+                                          "times": 10**6, "chance": 0.3})
+    requests.post(f"{base}/faults", json={"operation": "*", "kind": "rate_limit",
+                                          "times": 10**6, "chance": 0.5})
+    try:
+        statuses = [account.call("GetVATRates").http_status for _ in range(200)]
+        faults = requests.get(f"{base}/faults").json()
+    finally:
+        requests.delete(f"{base}/faults")
+    # 60 and 70 expected; the bounds are more than four standard deviations away.
+    assert 30 <= statuses.count(500) <= 90, statuses.count(500)
+    assert 40 <= statuses.count(429) <= 100, statuses.count(429)
+    assert statuses.count(200) == 200 - statuses.count(500) - statuses.count(429)
+    assert [f["chance"] for f in faults] == [0.3, 0.5]
+    assert requests.get(f"{base}/calls").json() == {"GetVATRates": 200}
+    requests.delete(f"{base}/calls")
+    assert requests.get(f"{base}/calls").json() == {}
+
+
 def test_error_before_writes_nothing_and_drop_after_write_writes_once(mock_server):
     account = new_account(mock_server.url)
     state = account.state()

@@ -38,6 +38,10 @@ def test_fault_with_wrong_types(mock_server):
         ({"operation": "NoSuchCall", "kind": "http_500"}, "NoSuchCall"),
         ({"operation": ["GetVATRates"], "kind": "http_500"}, "operation"),
         ({"operation": "GetVATRates", "kind": "http_500", "colour": "red"}, "colour"),
+        ({"operation": "GetVATRates", "kind": "http_500", "chance": 0}, "chance"),
+        ({"operation": "GetVATRates", "kind": "http_500", "chance": 1.5}, "chance"),
+        ({"operation": "GetVATRates", "kind": "http_500", "chance": "0.1"}, "chance"),
+        ({"operation": "GetVATRates", "kind": "http_500", "chance": True}, "chance"),
     ]:
         assert_json_error(send("POST", faults, json=body), 400, words)
     assert send("GET", faults).json() == []

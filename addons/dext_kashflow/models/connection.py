@@ -90,6 +90,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         REFRESH_STATES, "Refresh State", readonly=True)
     last_refresh = fields.DateTime("Last Refresh", readonly=True)
     refresh_summary = fields.Text("Refresh Summary", readonly=True)
+    paused_until = fields.DateTime(
+        "Paused Until", readonly=True,
+        help="KashFlow asked us to slow down: nothing is sent to it before "
+        "then, by any worker.")
     account_mappings = fields.One2Many(
         'kashflow.account_mapping', 'connection', "Account Mappings")
     tax_mappings = fields.One2Many(
@@ -182,7 +186,7 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         for name in ['username', 'state_message',
                 'kashflow_company', 'connected_at', 'refresh_state',
-                'last_refresh', 'refresh_summary']:
+                'last_refresh', 'refresh_summary', 'paused_until']:
             default.setdefault(name)
         default.setdefault('state', 'not_connected')
         return super().copy(connections, default=default)

@@ -10,6 +10,7 @@ small tasks several workers can share.
 import datetime as dt
 import re
 
+import trytond.config as config
 from sql.conditionals import Case, Coalesce
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
@@ -493,8 +494,15 @@ class Invoice(metaclass=PoolMeta):
                         'dext_kashflow.msg_publish_started_elsewhere')
                 raise PublishError(message) from error
             Publication.requeue(list(existing.values()))
-        with Transaction().set_context(queue_name='kashflow'):
-            for task in cls.kashflow_tasks(invoices):
+        # Each increasing expected time keeps the oldest tasks first in the
+        # queue. Without a worker the tasks run after this request, the last
+        # queued first: one task keeps the documents oldest first.
+        tasks = (cls.kashflow_tasks(invoices)
+            if config.getboolean('queue', 'worker', default=False)
+            else [invoices])
+        for index, task in enumerate(tasks):
+            with Transaction().set_context(queue_name='kashflow',
+                    queue_expected_at=dt.timedelta(microseconds=index)):
                 cls.__queue__.kashflow_publish_now(task)
 
     @classmethod

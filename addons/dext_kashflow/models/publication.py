@@ -54,6 +54,14 @@ def file_ids(text, count):
     return (ids + [NOT_SENT] * count)[:count]
 
 
+def retry_delays():
+    "[dext_kashflow] retry_delays (seconds, by commas), or RETRY_DELAYS"
+    value = config.get('dext_kashflow', 'retry_delays', default='')
+    if not value.strip():
+        return RETRY_DELAYS
+    return [dt.timedelta(seconds=float(s)) for s in value.split(',')]
+
+
 def late_write_margin():
     """How long after our timeout KashFlow may still apply a write it was
     sent ([dext_kashflow] late_write_margin, seconds). KashFlow runs on
@@ -278,13 +286,17 @@ class Publication(ModelSQL, ModelView):
                     ('failure', 'in', ['unavailable', 'unclear']),
                     ('next_attempt', '<=', now),
                     ], [
+                    # Held back while KashFlow asked us to slow down (publishing/pace.py).
+                    ('state', '=', 'queued'),
+                    ('next_attempt', '<=', now),
+                    ], [
                     ('state', '=', 'sending'),
                     ('claimed_at', '<', now - CLAIM_TIMEOUT),
                     ]]]
 
     def retry_delay(self):
-        index = min(max((self.attempts or 1) - 1, 0), len(RETRY_DELAYS) - 1)
-        return RETRY_DELAYS[index]
+        delays = retry_delays()
+        return delays[min(max((self.attempts or 1) - 1, 0), len(delays) - 1)]
 
     # The steps of a run: each write is marked sent before its call to
     # KashFlow, and what KashFlow answered is kept right after.
@@ -360,6 +372,17 @@ class Publication(ModelSQL, ModelView):
         if failure == 'duplicate':
             number, id_ = found or (None, None)
             self._set(found_number=number, found_id=id_)
+
+    def mark_paused(self, until, message):
+        """KashFlow asked every run on the connection to slow down: nothing
+        was sent, and the document is published again when the pause ends.
+        One that may be in KashFlow stays "sending" and is looked up first;
+        any other waits "To Publish"."""
+        if self.state == 'sending':
+            self._set(failure=self.failure or 'unclear')
+        else:
+            self._set(state='queued', failure=None, hint=None)
+        self._set(message=message, next_attempt=until, claimed_at=None)
 
     def mark_crashed(self):
         "A bug, not KashFlow, stopped the run"

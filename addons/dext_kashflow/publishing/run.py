@@ -26,7 +26,7 @@ from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
-from kashflow.errors import KashFlowError, UnclearOutcomeError
+from kashflow.errors import KashFlowError, RateLimitedError, UnclearOutcomeError
 from kashflow.models import Payment
 
 from ..exceptions import SecretKeyError
@@ -37,6 +37,7 @@ from ..models.publication import (
     file_ids,
     late_write_margin,
 )
+from . import pace
 from .known_documents import KnownDocuments
 from .outcomes import publication_outcome
 from .prepare import (
@@ -192,6 +193,8 @@ class Run:
         try:
             self.connection = ((self.batch and self.batch.connection(invoice.company))
                 or company_connection(invoice.company))
+            if not interactive:
+                self.wait_for_pace()
             if not files_only:
                 self.prepare()
             with self.open_client(interactive) as client:
@@ -217,6 +220,16 @@ class Run:
             publication.mark_crashed()
             checkpoint(publication)
             raise
+
+    def wait_for_pace(self):
+        "Send nothing while KashFlow asked any run on this connection to slow down"
+        until = pace.paused_until(self.connection)
+        if until:
+            schedule_retry(self.publication, until)
+            self.publication.mark_paused(until, gettext('dext_kashflow.msg_paused',
+                    time=local_time(self.invoice.company, until)))
+            self.publication.flush()  # committed as the run's transaction ends
+            raise Stop
 
     def open_client(self, interactive):
         "The connection's client; stop when its password cannot be read here"
@@ -446,10 +459,15 @@ class Run:
             publication.add_log(action, 'unclear' if unclear else 'error', sent,
                 str(error))
             found = publication_outcome(error, action, self.side, self.connection)
+            next_attempt = None
+            if isinstance(error, RateLimitedError):
+                # Every run on this connection waits, not this one only.
+                next_attempt = max(pace.pause(self.connection, error.retry_after),
+                    dt.datetime.now() + publication.retry_delay())
             if not unclear:
                 if unapplied:
                     publication.mark_not_applied(unapplied, unsent)
-                self.stop(found)
+                self.stop(found, next_attempt=next_attempt)
             # It may still land in KashFlow: nothing is sent again before then.
             resend_after = (started + dt.timedelta(seconds=timeout())
                 + late_write_margin())

@@ -67,6 +67,10 @@ class MockKashFlow:
     def clear_faults(self):
         return self._call('DELETE', 'faults')
 
+    def calls(self):
+        "The SOAP calls the mock received since its reset, by operation"
+        return self._call('GET', 'calls')
+
 
 def wait_for(condition, timeout=TIMEOUT, step=0.05):
     "Wait until condition() is true, e.g. for the mock to finish a slow call"
@@ -282,6 +286,14 @@ def make_retry_due(invoice):
         Publication.write([publication], {
                 'next_attempt': dt.datetime.now() - dt.timedelta(seconds=1)})
     in_transaction(due)
+
+
+def end_pause(connection):
+    "End the pause KashFlow's rate limit put on connection (pace.py), as if it had passed"
+    def end(pool):
+        Connection = pool.get('kashflow.connection')
+        Connection.write([Connection(connection.id)], {'paused_until': None})
+    in_transaction(end)
 
 
 def hold_publication(invoice):

@@ -84,13 +84,16 @@ class Publish(Wizard):
         running = [(name, gettext('dext_kashflow.msg_publish_wizard_running'))
             for name, state, failure, _ in outcomes
             if state == 'sending' and not failure]
+        # "To Publish": held back while KashFlow asked us to slow down (publishing/pace.py).
+        held = [(name, message) for name, state, _, message in outcomes
+            if state == 'queued']
         failed = [(name, message) for name, state, failure, message in outcomes
-            if state != 'sending' or failure]
+            if (state != 'sending' or failure) and state != 'queued']
         self.result.published = len(invoices) - len(outcomes)
-        self.result.queued = len(running)
+        self.result.queued = len(running) + len(held)
         self.result.failed = len(failed)
         self.result.report = '\n\n'.join(
-            f'{name}: {reason}' for name, reason in failed + running) or ngettext(
+            f'{name}: {reason}' for name, reason in failed + running + held) or ngettext(
             'dext_kashflow.msg_publish_wizard_all_done', self.result.published,
             count=self.result.published)
         return 'result'

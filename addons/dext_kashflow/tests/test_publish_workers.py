@@ -1,0 +1,135 @@
+"""Two real queue workers and a user's clicks on the same documents: nothing
+is sent twice.
+
+Two `trytond-worker` processes share a bulk Publish (one task per chunk of a
+partner's documents) while the user clicks Publish on some of the same
+documents, and a second bulk Publish of all of them is queued too. KashFlow
+answers every call after 100 ms, so that they overlap. The workers need the
+database's LISTEN/NOTIFY and a database other processes share: PostgreSQL
+only (CI runs the module's tests there too).
+"""
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from trytond import backend
+
+pytestmark = pytest.mark.skipif(
+    backend.name != 'postgresql',
+    reason="needs trytond-worker, which waits on PostgreSQL's LISTEN/NOTIFY")
+
+DOCUMENTS = 30
+SUPPLIERS = ["BT Business", "Office Supplies Direct"]
+
+
+@pytest.fixture
+def workers(connected_books, tmp_path):
+    """Two trytond-worker processes on the test database; the test process
+    queues work for them ([queue] worker = True), as trytond does"""
+    import trytond.config as config
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith('TRYTOND_')}
+    env.update({
+            'TRYTOND_DATABASE__URI': config.get('database', 'uri'),
+            'TRYTOND_QUEUE__WORKER': 'True',
+            'TRYTOND_DEXT_KASHFLOW__SECRET_KEYS': config.get(
+                'dext_kashflow', 'secret_keys'),
+            })
+    worker = Path(sys.executable).parent / 'trytond-worker'
+    logs = [tmp_path / f'worker-{i}.log' for i in (1, 2)]
+    processes = [subprocess.Popen(
+            [str(worker), '-vv', '-d', connected_books.database_name, '-n', '1'],
+            env=env, stdout=log.open('w'), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        for log in logs]
+    config.set('queue', 'worker', 'True')
+    try:
+        yield logs
+    finally:
+        config.set('queue', 'worker', 'False')
+        # Each worker and its process pool, which hold database connections.
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def test_two_workers_and_a_click_never_send_a_document_twice(
+        connected_books, workers):
+    from proteus import Model, Wizard
+    from trytond.modules.account.tests.tools import get_accounts
+    from trytond.tests.tools import set_user
+
+    books = connected_books
+    Party = Model.get('party.party')
+    parties = [Party(name=name) for name in SUPPLIERS]
+    Party.save(parties)
+    set_user(books.users.admin)
+    books.connection.click('refresh')
+    set_user(1)
+
+    # Posted bills of two suppliers, oldest first; three chunks to share.
+    Invoice = Model.get('account.invoice')
+    Tax = Model.get('account.tax')
+    expense = get_accounts()['expense']
+    today = dt.date.today()
+    invoices = []
+    for n in range(DOCUMENTS):
+        invoice = Invoice(type='in', party=parties[n % 2], invoice_date=today,
+            reference=f'WORKERS-{n:02d}')
+        line = invoice.lines.new()
+        line.account = expense
+        line.description = "Calls"
+        line.quantity = 1
+        line.unit_price = Decimal(10 + n)
+        line.taxes.append(Tax(books.taxes['vat20'].id))
+        invoices.append(invoice)
+    Invoice.save(invoices)
+    Invoice.click(invoices, 'post')
+    references = sorted(i.reference for i in invoices)
+
+    books.kashflow.fault('*', 'delay', times=10**6, delay_ms=100)
+    set_user(books.users.publisher)
+    publish = Wizard('kashflow.publish', invoices)
+    publish.execute('publish')
+    assert publish.form.queued == DOCUMENTS
+
+    # The user clicks Publish on the newest documents while the workers
+    # publish, and queues all of them again.
+    told = []
+    for invoice in reversed(invoices[-6:]):
+        try:
+            invoice.click('kashflow_publish')
+            told.append(Invoice(invoice.id).kashflow_state)
+        except Exception as error:
+            # A worker published it meanwhile, or is sending it: the button
+            # is gone (the server refuses it as sao hides it).
+            assert ("already published in KashFlow" in str(error)
+                or 'You can not call "kashflow_publish"' in str(error)), error
+            told.append(str(error))
+    again = Wizard('kashflow.publish', invoices)
+    again.execute('publish')
+
+    def published():
+        return [i for i in Invoice.find([('id', 'in', [i.id for i in invoices])])
+            if i.kashflow_state == 'published']
+    deadline = time.monotonic() + 60
+    while len(published()) < DOCUMENTS and time.monotonic() < deadline:
+        time.sleep(0.5)
+    books.kashflow.clear_faults()
+
+    receipts = books.kashflow.account(books.username)['receipts']
+    assert sorted(r['CustomerReference'] for r in receipts) == references, told
+    numbers = {r['CustomerReference']: r['InvoiceNumber'] for r in receipts}
+    shown = {i.reference: (i.kashflow_state, i.kashflow_number)
+        for i in Invoice.find([('id', 'in', [i.id for i in invoices])])}
+    assert shown == {r: ('published', numbers[r]) for r in references}
+    # Both workers took part.
+    for log in workers:
+        assert '<Task ' in log.read_text(), log.read_text()[-2000:]
