@@ -33,7 +33,8 @@ def db_cache_made():
     if not os.environ.get('DB_CACHE'):
         return
     from trytond.config import get
-    from trytond.tests.test_tryton import activate_module, drop_db
+    from trytond.tests.test_tryton import drop_db
+    from trytond.tests.tools import activate_modules
 
     # One lock per cache: the passes on SQLite and on PostgreSQL do not wait for each other
     cache = os.environ['DB_CACHE'] + get('database', 'uri', default='')
@@ -41,8 +42,8 @@ def db_cache_made():
     VAR.mkdir(exist_ok=True)
     with lock_file.open('w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not db_cache_exists():
-            activate_module(MODULE)
+        if not db_cache_exists():  # made as the scenarios make it
+            activate_modules(MODULE)
             drop_db()
 
 
