@@ -17,6 +17,27 @@ from kashflow import KashFlowClient
 from kashflow.models import Customer, Supplier
 from mock_kashflow import ThreadedMockServer
 
+# The tests of the running product (tests/product.py): they share one process under
+# scripts/test's pytest-xdist, which starts the product once. It takes a minute to make, and
+# its mock's faults are server-wide: two of those tests at once would see each other's.
+PRODUCT_TESTS = ("tests/browser/", "tests/test_run_product")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """--dist loadfile (scripts/test's): each file's tests in one process, so that its
+    module fixtures are made once; the running product's files count as one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFileProductTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "the running product" if path.startswith(PRODUCT_TESTS) else path
+
+    return ByFileProductTogether(config, log)
+
 
 @pytest.fixture(scope="session")
 def mock_server():

@@ -517,15 +517,21 @@ class Sao(Page):
         if element.tag_name == "select":
             Select(element).select_by_visible_text(str(value))
             return
-        element.send_keys(Keys.CONTROL, "a")
+        self.start_typing(element, name_or_label)
         element.send_keys(Keys.DELETE)
         element.send_keys(str(value))
+
+    def start_typing(self, element: WebElement, name_or_label: str) -> None:
+        """Select what the field holds, once it takes typing: a form still being drawn (on a
+        busy machine) shows a field a moment before it can be typed into."""
+        self.wait(lambda: element.send_keys(Keys.CONTROL, "a") or True,
+                  f"the field {name_or_label!r} to take typing")
 
     def choose(self, name_or_label: str, text: str, choice: str | None = None) -> None:
         """Type text into a link field (many2one) and click the suggestion that shows choice
         (text itself when not given), as a person picks from the drop-down."""
         entry = self.field(name_or_label)
-        entry.send_keys(Keys.CONTROL, "a")
+        self.start_typing(entry, name_or_label)
         entry.send_keys(Keys.DELETE)
         entry.send_keys(text)
         choice = choice or text

@@ -3,10 +3,57 @@ doctest setUp/tearDown: drop the scenario's database afterwards, as
 load_doc_tests does, so that the next one can be restored from the cache
 (PostgreSQL refuses to drop a database still in use).
 
-connected_books: what the race tests start from."""
+connected_books: what the race tests start from.
+
+scripts/test runs the tests in several processes (pytest-xdist): on
+PostgreSQL each needs a database name of its own (trytond's default is made
+of the second it started), and the first to need the activated database
+makes the cache while the others wait, rather than all making it at once."""
+import fcntl
+import hashlib
+import os
+import time
+from pathlib import Path
+
 import pytest
 
 USER, PASSWORD = 'shop@example.com', 'Secret-1'
+MODULE = 'dext_kashflow'
+VAR = Path(__file__).resolve().parents[3] / 'var'
+
+# Before trytond.tests.test_tryton reads it (at its import).
+if os.environ.get('PYTEST_XDIST_WORKER') and not os.environ.get('DB_NAME'):
+    os.environ['DB_NAME'] = (
+        f"test_{int(time.time())}_{os.environ['PYTEST_XDIST_WORKER']}")
+
+
+@pytest.fixture(scope='session', autouse=True)
+def db_cache_made():
+    "The activated database in DB_CACHE, made by one process at a time"
+    if not os.environ.get('DB_CACHE'):
+        return
+    from trytond.config import get
+    from trytond.tests.test_tryton import drop_db
+    from trytond.tests.tools import activate_modules
+
+    # One lock per cache: the passes on SQLite and on PostgreSQL do not wait for each other
+    cache = os.environ['DB_CACHE'] + get('database', 'uri', default='')
+    lock_file = VAR / f"db-cache-{hashlib.sha256(cache.encode()).hexdigest()[:16]}.lock"
+    VAR.mkdir(exist_ok=True)
+    with lock_file.open('w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not db_cache_exists():  # made as the scenarios make it
+            activate_modules(MODULE)
+            drop_db()
+
+
+def db_cache_exists():
+    # trytond's own names for the cache (test_tryton._db_cache_file)
+    from trytond.tests.test_tryton import DB_CACHE, _db_cache_file, db_exist
+    cache = _db_cache_file(DB_CACHE, MODULE)
+    if DB_CACHE.startswith('postgresql://'):
+        return db_exist(cache[len(DB_CACHE) + 1:])
+    return os.path.exists(cache)
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +85,7 @@ def connected_books():
     kashflow = MockKashFlow()
     try:
         key = kashflow.create_account(USER, PASSWORD)
-        config = activate_modules('dext_kashflow')
+        config = activate_modules(MODULE)
         books = set_up_books(kashflow, USER, PASSWORD, key)
         books.kashflow, books.username = kashflow, USER
         books.database_name = config.database_name
