@@ -17,7 +17,9 @@ A run: the publisher selects every invoice and runs Publish to KashFlow (the wiz
 selection, over JSON-RPC), which queues the work; the workers publish it. Progress is shown
 while the queue drains. Printed, for each N side by side: documents per second (from the
 click to the last document published), the click's own time, KashFlow calls per document
-(counted by the mock), and the peak memory (VmHWM) of each process.
+(counted by the mock), the CPU time per document of trytond, the workers, PostgreSQL and
+the mock (what bounds the rate once the cores are busy), and the peak memory (VmHWM) of
+each process.
 
 --faults 0.1 adds random faults from the mock's fault API to that share of the calls
 (a timeout, a dropped connection after the write, a server error, an error page, "too many
@@ -329,6 +331,14 @@ class Processes:
         self.running.append((label, process))
         return process
 
+    def cpu(self) -> dict[str, float]:
+        "CPU seconds used so far, by kind of process"
+        used: dict[str, float] = {}
+        for label, process in self.running:
+            kind = label.rstrip("0123456789-")
+            used[kind] = used.get(kind, 0.0) + tree_cpu(process.pid)
+        return used
+
     def peak_memory(self) -> dict[str, list[float]]:
         "VmHWM (MiB) of each process and its children, by label"
         peaks: dict[str, list[float]] = {}
@@ -368,6 +378,21 @@ def vm_hwm(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children, those alive and those it reaped (as
+    PostgreSQL's backends)"""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own + sum(tree_cpu(child) for child in children(pid))
+
+
+def postgresql_pid() -> int:
+    return int((Path(PG_ENV["PGROOT"]) / "data" / "postmaster.pid").read_text().split()[0])
 
 
 def cpu_ticks(pids: list[int]) -> int:
@@ -442,6 +467,7 @@ class Result:
     memory: dict[str, list[float]] = field(default_factory=dict)
     checks: list[tuple[str, bool]] = field(default_factory=list)
     load: float = 0.0  # the machine's load average (1 minute) as the click started
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds, by process kind
 
 
 def states(database: psycopg.Connection) -> tuple[Counter, int, dt.datetime | None]:
@@ -487,6 +513,8 @@ def run(uri: str, config: Path, mock: Mock, template: str, workers: int, docs: i
         context = {**user.context, "active_model": "account.invoice", "active_id": ids[0],
                    "active_ids": ids}
         result.load = os.getloadavg()[0]
+        cpu_before = {**processes.cpu(), "mock KashFlow": tree_cpu(mock.process.pid),
+                      "PostgreSQL": tree_cpu(postgresql_pid())}
         started = time.perf_counter()
         wall_started = dt.datetime.now()
         session_id, _, _ = user.call("wizard.kashflow.publish.create", context)
@@ -520,6 +548,9 @@ def run(uri: str, config: Path, mock: Mock, template: str, workers: int, docs: i
             result.calls = Counter(mock.call("GET", "calls"))
             result.elapsed = ((last - wall_started).total_seconds() if last
                               else time.perf_counter() - started)
+            cpu_after = {**processes.cpu(), "mock KashFlow": tree_cpu(mock.process.pid),
+                         "PostgreSQL": tree_cpu(postgresql_pid())}
+            result.cpu = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
             result.memory = processes.peak_memory()
             result.memory["mock KashFlow"] = [vm_hwm(mock.process.pid)]
             if faults:
@@ -573,6 +604,12 @@ def report(results: list[Result], latency_ms: int, started_load: tuple[float, ..
     row("KashFlow calls per document", [f"{sum(r.calls.values()) / r.docs:.3f}"
                                         for r in results])
     row("load average as the click started", [f"{r.load:.1f}" for r in results])
+    for kind in ["trytond", "worker", "PostgreSQL", "mock KashFlow"]:
+        row(f"CPU per document, {kind} (ms)", [f"{r.cpu.get(kind, 0) * 1000 / r.docs:.1f}"
+                                                for r in results])
+    row("  all, and share of the cores' time", [
+        f"{sum(r.cpu.values()) * 1000 / r.docs:.0f} "
+        f"{sum(r.cpu.values()) / (r.elapsed * (os.cpu_count() or 1)):.0%}" for r in results])
     kinds = sorted({k for r in results for k in r.memory})
     for kind in kinds:
         row(f"peak memory, {kind} (MiB)", [

@@ -23,6 +23,12 @@ from ..exceptions import PublishError
 from ..publishing import run
 from ..publishing.prepare import company_connection, prepare, prepare_many, reference
 from ..publishing.sides import side_of
+from ..publishing.slices import (
+    SLICE_SIZE,
+    browse_sliced,
+    browse_slices,
+    search_sliced,
+)
 from ..publishing.timing import timed
 from .publication import CLAIM_TIMEOUT, FAILURES
 from .rule import DESTINATIONS, RULE_FIELDS
@@ -228,9 +234,8 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_publications(cls, invoices):
         Publication = Pool().get('kashflow.publication')
         with without_check_access():
-            return {p.invoice.id: p for p in Publication.search([
-                        ('invoice', 'in', [i.id for i in invoices]),
-                        ])}
+            return {p.invoice.id: p for p in search_sliced(
+                    Publication, 'invoice', invoices)}
 
     @classmethod
     def get_kashflow(cls, invoices, names):
@@ -372,7 +377,7 @@ class Invoice(metaclass=PoolMeta):
         Every problem of every document is shown at once, and kept on the
         document; nothing is sent while any document has one.
         """
-        _, problems = cls.kashflow_checked(invoices)
+        ready, problems = cls.kashflow_checked(invoices)
         if problems:
             raise PublishError(gettext('dext_kashflow.msg_publish_problems',
                     problems='\n\n'.join(
@@ -384,7 +389,7 @@ class Invoice(metaclass=PoolMeta):
             # is retried by the cron.
             run.publish(invoices[0], interactive=True)
             return cls.kashflow_outcome_action()
-        cls.kashflow_queue(invoices)
+        cls.kashflow_queue(ready)
 
     @classmethod
     def kashflow_outcome_action(cls):
@@ -400,12 +405,16 @@ class Invoice(metaclass=PoolMeta):
         """Check invoices before publishing them (the Publish button and the
         Publish wizard): the problems found are shown on each document.
         Return the invoices without problems, and [(invoice, [problem])]."""
+        ready, problems = [], []
         with timed('check'):
-            problems = cls.kashflow_check(invoices)
+            for part in browse_slices(cls, invoices):
+                found = cls.kashflow_check(part)
+                failing = {invoice.id for invoice, _ in found}
+                ready.extend(i for i in part if i.id not in failing)
+                problems.extend(found)
             if problems:
                 cls.kashflow_record_problems(problems)
-        failing = {invoice.id for invoice, _ in problems}
-        return [i for i in invoices if i.id not in failing], problems
+        return ready, problems
 
     @classmethod
     def kashflow_record_problems(cls, problems):
@@ -476,15 +485,49 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def _kashflow_queue(cls, invoices):
+        cls.kashflow_mark_queued(invoices)
+        # Without a worker the tasks run after this request, the last queued
+        # first: one task keeps the documents oldest first.
+        cls.kashflow_push_tasks(cls.kashflow_tasks(invoices)
+            if config.getboolean('queue', 'worker', default=False)
+            else [invoices])
+
+    @classmethod
+    def kashflow_queue_checked(cls, invoices):
+        """Check and queue invoices for the queue workers, a few tasks at a
+        time, each part committed on its own: the workers start on the
+        oldest documents while the others are checked.
+        Return the number queued, and [(document name, [problem])]."""
+        queued, problems = 0, []
+        tasks = [[i.id for i in task] for task in cls.kashflow_tasks(invoices)]
+        tasks_per_part = max(1, SLICE_SIZE // TASK_SIZE)
+        for start in range(0, len(tasks), tasks_per_part):
+            part = tasks[start:start + tasks_per_part]
+            with Transaction().new_transaction() as transaction:
+                ready, found = cls.kashflow_checked(
+                    cls.browse([id_ for task in part for id_ in task]))
+                ready = {i.id: i for i in ready}
+                with timed('queue'):
+                    cls.kashflow_mark_queued(list(ready.values()))
+                    cls.kashflow_push_tasks([[ready[id_] for id_ in task if id_ in ready]
+                            for task in part])
+                problems.extend((i.rec_name, p) for i, p in found)
+                transaction.commit()
+            queued += len(ready)
+        return queued, problems
+
+    @classmethod
+    def kashflow_mark_queued(cls, invoices):
+        "Show invoices as to be published"
         Publication = Pool().get('kashflow.publication')
         # In bulk: a write per document would reload the whole selection each time.
         with without_check_access():
-            existing = {p.invoice.id: p for p in Publication.search([
-                        ('invoice', 'in', [i.id for i in invoices]),
-                        ])}
+            existing = cls.kashflow_publications(invoices)
+            new = [i for i in invoices if i.id not in existing]
             try:
-                Publication.create([Publication.values_for(i)
-                        for i in invoices if i.id not in existing])
+                for start in range(0, len(new), SLICE_SIZE):
+                    Publication.create([Publication.values_for(i)
+                            for i in new[start:start + SLICE_SIZE]])
             except SQLConstraintError as error:
                 # Another user pressed Publish on one of them at the same
                 # moment: theirs goes on, nothing is sent twice. (The message
@@ -494,13 +537,12 @@ class Invoice(metaclass=PoolMeta):
                         'dext_kashflow.msg_publish_started_elsewhere')
                 raise PublishError(message) from error
             Publication.requeue(list(existing.values()))
-        # Each increasing expected time keeps the oldest tasks first in the
-        # queue. Without a worker the tasks run after this request, the last
-        # queued first: one task keeps the documents oldest first.
-        tasks = (cls.kashflow_tasks(invoices)
-            if config.getboolean('queue', 'worker', default=False)
-            else [invoices])
-        for index, task in enumerate(tasks):
+
+    @classmethod
+    def kashflow_push_tasks(cls, tasks):
+        "Queue a publishing task for each list of invoices, in their order"
+        # Each increasing expected time keeps the first tasks first in the queue.
+        for index, task in enumerate(t for t in tasks if t):
             with Transaction().set_context(queue_name='kashflow',
                     queue_expected_at=dt.timedelta(microseconds=index)):
                 cls.__queue__.kashflow_publish_now(task)
@@ -536,10 +578,13 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_publish_now(cls, invoices):
         """Publish each invoice (run by the queue), oldest first, so that
         KashFlow's numbers follow the dates"""
-        invoices = sorted(invoices, key=cls.kashflow_publish_order)
-        with timed('task'), without_check_access(), run.Batch(invoices) as batch:
-            for invoice in invoices:
-                run.publish(invoice, batch)
+        with timed('task'), without_check_access(), run.Batch() as batch:
+            ordered = sorted(browse_sliced(cls, invoices),
+                key=cls.kashflow_publish_order)
+            for part in browse_slices(cls, ordered):
+                batch.prepare(part)
+                for invoice in part:
+                    run.publish(invoice, batch)
 
     @staticmethod
     def kashflow_publish_order(invoice):
@@ -555,7 +600,8 @@ class Invoice(metaclass=PoolMeta):
         Publication = Pool().get('kashflow.publication')
         publications = Publication.search(Publication.due_domain())
         if publications:
-            cls.kashflow_queue(cls.browse([p.invoice.id for p in publications]))
+            cls.kashflow_queue(browse_sliced(
+                    cls, [p.invoice.id for p in publications]))
 
     @classmethod
     def kashflow_publish_due(cls, invoices):

@@ -427,9 +427,7 @@ class Publication(ModelSQL, ModelView):
     def add_log(self, action, outcome, sent=None, received=None):
         "Record one call to KashFlow (or one decision)"
         Log = Pool().get('kashflow.publication.log')
-        Log.append({
-                'publication': self.id,
-                'invoice': self.invoice.id,
+        Log.append(self.id, {
                 'action': action,
                 'outcome': outcome,
                 'sent': to_text(sent),

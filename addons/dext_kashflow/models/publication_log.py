@@ -2,9 +2,10 @@
 while publishing a document, with what was sent and what came back."""
 import json
 
-from sql import Column
+from sql import Cast, Column, Literal
 from sql.functions import CurrentTimestamp
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
@@ -69,21 +70,32 @@ class PublicationLog(ModelSQL, ModelView):
         return self.create_uid.id
 
     @classmethod
-    def append(cls, values):
-        """Add one line, in one INSERT: a line or two per document published.
+    def append(cls, publication_id, values):
+        """Add one line to a publication, in one INSERT: a line or two per
+        document published.
 
         create() would check the values and read the row back; the lines are
         written only here, by the module, with every required field, and
-        never changed: the INSERT alone is written, with who and when, and
-        trytond's caches are told as create() tells them."""
+        never changed: the INSERT alone is written, with who and when, the
+        document taken from the publication's row, and trytond's caches are
+        told as create() tells them."""
         transaction = Transaction()
         table = cls.__table__()
+        publication = Pool().get('kashflow.publication').__table__()
         names = sorted(values)
+
+        def typed(name, value):
+            # A value in a SELECT has no type of its own on PostgreSQL.
+            return Cast(Literal(cls._fields[name].sql_format(value)),
+                cls._fields[name].sql_type().base)
         transaction.connection.cursor().execute(*table.insert(
-                [table.create_uid, table.create_date,
-                    *(Column(table, n) for n in names)],
-                [[transaction.user, CurrentTimestamp(),
-                        *(cls._fields[n].sql_format(values[n]) for n in names)]]))
+                [table.create_uid, table.create_date, table.publication,
+                    table.invoice, *(Column(table, n) for n in names)],
+                publication.select(
+                    typed('create_uid', transaction.user), CurrentTimestamp(),
+                    publication.id, publication.invoice,
+                    *(typed(n, values[n]) for n in names),
+                    where=publication.id == publication_id)))
         transaction.counter += 1
         cls._count_cache.set(cls.__name__, None)
 

@@ -50,6 +50,14 @@ class Prepared:
     notes: list = field(default_factory=list)  # what was changed to fit KashFlow
 
 
+@dataclass
+class TaxLine:
+    "A tax line of an invoice: the ERP's total for one tax"
+    amount: Decimal
+    tax: object  # the account.tax, None for a tax typed by hand
+    description: str
+
+
 class Lookups:
     """What preparing documents reads from the database, read once for many:
     the companies' connections, the connections' mappings, the partners
@@ -58,6 +66,8 @@ class Lookups:
     def __init__(self):
         self.connections = {}  # by company id
         self._lines = {}  # by invoice id
+        self._line_taxes = {}  # by line id
+        self._tax_lines = {}  # by invoice id
         self._mappings = {}
         self._partners = {}
         self._files = {}
@@ -109,15 +119,51 @@ class Lookups:
             return invoice.lines
         return self._lines[invoice.id]
 
+    def line_taxes(self, line):
+        "The taxes of an invoice line"
+        if line.id not in self._line_taxes:
+            return list(line.taxes)
+        return self._line_taxes[line.id]
+
+    def tax_lines(self, invoice):
+        "The invoice's tax lines, as TaxLine"
+        if invoice.id not in self._tax_lines:
+            return [TaxLine(t.amount, t.tax, t.description) for t in invoice.taxes]
+        return self._tax_lines[invoice.id]
+
     def read_lines(self, invoices):
-        """Read the lines of many invoices together: their amounts are
-        computed, and would be one query per invoice"""
-        Line = Pool().get('account.invoice.line')
-        ids = {i.id: [ln.id for ln in i.lines] for i in invoices}
+        """Read the lines, their taxes and the tax lines of many invoices
+        together, as ids and values: reading them through each invoice's
+        fields makes records for every line and every tax of every line."""
+        pool = Pool()
+        Line = pool.get('account.invoice.line')
+        LineTax = pool.get('account.invoice.line-account.tax')
+        InvoiceTax = pool.get('account.invoice.tax')
+        Tax = pool.get('account.tax')
+        ids = {i.id: [] for i in invoices}
+        for row in Line.search_read([('invoice', 'in', list(ids))],
+                fields_names=['invoice']):
+            ids[row['invoice']].append(row['id'])
         lines = {ln.id: ln for ln in Line.browse(
                 [id_ for line_ids in ids.values() for id_ in line_ids])}
         for invoice_id, line_ids in ids.items():
             self._lines[invoice_id] = [lines[id_] for id_ in line_ids]
+
+        line_taxes = LineTax.search_read([('line', 'in', list(lines))],
+            fields_names=['line', 'tax'])
+        tax_lines = InvoiceTax.search_read([('invoice', 'in', list(ids))],
+            fields_names=['invoice', 'tax', 'amount', 'description'])
+        taxes = {t.id: t for t in Tax.browse(
+                {r['tax'] for r in line_taxes + tax_lines if r['tax']})}
+        for line_id in lines:
+            self._line_taxes[line_id] = []
+        for row in line_taxes:
+            self._line_taxes[row['line']].append(taxes[row['tax']])
+        for invoice_id in ids:
+            self._tax_lines[invoice_id] = []
+        for row in tax_lines:
+            self._tax_lines[row['invoice']].append(TaxLine(row['amount'],
+                    taxes.get(row['tax']), row['description']))
 
     def files(self, invoice):
         if invoice.id not in self._files:
@@ -271,9 +317,11 @@ def _document_lines(invoice, connection, prepared, lookups):
                 invoice=invoice.rec_name))
         return []
 
-    taxes_by_line = {ln.id: [t for t in ln.taxes if not t.parent]
+    taxes_by_line = {ln.id: [t for t in lookups.line_taxes(ln) if not t.parent]
         for ln in invoice_lines}
-    vat_shares = _vat_shares(invoice, invoice_lines, taxes_by_line, problems)
+    amounts = {ln.id: _line_amount(invoice, ln) for ln in invoice_lines}
+    vat_shares = _vat_shares(lookups.tax_lines(invoice), invoice_lines, amounts,
+        taxes_by_line, problems)
 
     lines = []
     for number, line in enumerate(invoice_lines, start=1):
@@ -317,10 +365,10 @@ def _document_lines(invoice, connection, prepared, lookups):
                             'dext_kashflow.msg_publish_line_exempt_with_tax',
                             line=label, tax=vat))
                 rate = vat_rate.rate
-            net = line.amount
+            net = amounts[line.id]
         else:
             # As Dext by default: gross lines, the tax left to the bookkeeper.
-            net, vat = line.amount + vat, ZERO
+            net, vat = amounts[line.id] + vat, ZERO
 
         quantity, unit, exact = kashflow_quantity_and_rate(
             line.quantity, line.unit_price, net)
@@ -346,14 +394,27 @@ def _document_lines(invoice, connection, prepared, lookups):
     return lines
 
 
-def _vat_shares(invoice, invoice_lines, taxes_by_line, problems):
+def _line_amount(invoice, line):
+    """The line's amount, as account_invoice computes it: quantity x unit
+    price, rounded in the document's currency. Read as a field, each line's
+    amount goes through trytond's on-change machinery, which reads the line's
+    fields again: a third of the cost of preparing a document. A line with a
+    tax not fully deductible is read as a field, for the non-deductible part."""
+    if (invoice.type == 'in' and line.taxes_deductible_rate is not None
+            and line.taxes_deductible_rate != 1):
+        return line.amount
+    amount = Decimal(str(line.quantity or 0)) * (line.unit_price or ZERO)
+    return invoice.currency.round(amount)
+
+
+def _vat_shares(tax_lines, invoice_lines, amounts, taxes_by_line, problems):
     """Each line's part of the document's tax, to the penny.
 
     The document's tax lines are the ERP's own totals; each is shared out over
     the lines that carry its tax, in proportion to their amounts.
     """
     shares = {}
-    for tax_line in invoice.taxes:
+    for tax_line in tax_lines:
         if not tax_line.amount:
             continue
         tax = tax_line.tax
@@ -366,7 +427,7 @@ def _vat_shares(invoice, invoice_lines, taxes_by_line, problems):
                     tax=tax_line.description or (tax.rec_name if tax else '-'),
                     amount=tax_line.amount))
             continue
-        parts = spread(tax_line.amount, [ln.amount for ln in carriers])
+        parts = spread(tax_line.amount, [amounts[ln.id] for ln in carriers])
         for line, part in zip(carriers, parts, strict=True):
             shares[line.id] = shares.get(line.id, ZERO) + part
     return shares

@@ -66,10 +66,23 @@ class Batch:
     def __init__(self, invoices=()):
         self.known = KnownDocuments()
         self.lookups = Lookups()
-        with timed('prepare'):
-            self.prepared = prepare_many(invoices, self.lookups)
+        self.prepared = {}
+        self.publications = {}  # their ids, by invoice id
         self.clients = {}  # by connection id
         self.expired = set()  # the connections a run found expired
+        self.prepare(invoices)
+
+    def prepare(self, invoices):
+        "Prepare invoices together, and find their publications, before their runs"
+        if not invoices:
+            return
+        Publication = Pool().get('kashflow.publication')
+        with timed('prepare'):
+            self.prepared.update(prepare_many(invoices, self.lookups))
+            self.publications.update((row['invoice'], row['id'])
+                for row in Publication.search_read(
+                    [('invoice', 'in', [i.id for i in invoices])],
+                    fields_names=['invoice']))
 
     def __enter__(self):
         return self
@@ -168,8 +181,10 @@ class Run:
         self.invoice = invoice
         self.batch = batch
         self.known = batch.known if batch else KnownDocuments()
+        publication_id = batch.publications.get(invoice.id) if batch else None
         try:
-            self.publication = Publication.for_invoice(invoice)
+            self.publication = (Publication(publication_id) if publication_id
+                else Publication.for_invoice(invoice))
         except SQLConstraintError:
             # Another run created it at the same moment: take theirs (the
             # claim decides which run goes on).

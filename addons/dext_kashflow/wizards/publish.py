@@ -7,6 +7,8 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from ..publishing.slices import browse_sliced
+
 
 class PublishStart(ModelView):
     __name__ = 'kashflow.publish.start'
@@ -37,9 +39,16 @@ class Publish(Wizard):
             Button("Close", 'end', 'tryton-close', default=True),
             ])
 
+    @property
+    def selected(self):
+        """The selected records, browsed a slice at a time (self.records
+        browses them all together, a cost that grows with their square)"""
+        ids = Transaction().context.get('active_ids') or []
+        return browse_sliced(self.model, ids)
+
     def documents(self):
         "The documents selected"
-        return list(self.records)
+        return self.selected
 
     def default_start(self, fields):
         invoices = self.documents()
@@ -60,18 +69,18 @@ class Publish(Wizard):
         self.result.skipped = len(documents) - len(invoices)
         # The Publish button's check: the problems are shown on each document,
         # which the report below reads back, and only the others are sent.
-        ready, problems = Invoice.kashflow_checked(invoices)
         if config.getboolean('queue', 'worker', default=False):
-            Invoice.kashflow_queue(ready)
-            self.result.queued = len(ready)
+            queued, problems = Invoice.kashflow_queue_checked(invoices)
+            self.result.queued = queued
             self.result.published = 0
             self.result.failed = len(problems)
             self.result.report = '\n\n'.join([ngettext(
-                        'dext_kashflow.msg_publish_wizard_queued', len(ready),
-                        count=len(ready))]
-                + [f'{invoice.rec_name}: ' + '\n'.join(invoice_problems)
-                    for invoice, invoice_problems in problems])
+                        'dext_kashflow.msg_publish_wizard_queued', queued,
+                        count=queued)]
+                + [f'{name}: ' + '\n'.join(invoice_problems)
+                    for name, invoice_problems in problems])
             return 'result'
+        ready, _ = Invoice.kashflow_checked(invoices)
         Invoice.kashflow_publish_now(ready)
         # The run committed in transactions of its own: read its outcome in
         # a new one, as this one may not see it.
@@ -113,4 +122,5 @@ class RetryPublications(Publish):
     __name__ = 'kashflow.publication.retry'
 
     def documents(self):
-        return [p.invoice for p in self.records]
+        Invoice = Pool().get('account.invoice')
+        return browse_sliced(Invoice, [p.invoice.id for p in self.selected])

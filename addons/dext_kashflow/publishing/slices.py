@@ -1,0 +1,31 @@
+"""Many records, a slice at a time.
+
+trytond checks each record it makes against the whole list it was browsed
+with, so browsing n records costs n * n: for the 2,000 invoices of a month
+end, seconds before any work. Browsing them a slice at a time keeps the cost
+in proportion, for one more query per slice.
+"""
+SLICE_SIZE = 100
+
+
+def browse_slices(Model, ids, size=SLICE_SIZE):
+    "The records of Model for ids, as lists of at most size browsed apart"
+    ids = [int(i) for i in ids]
+    for start in range(0, len(ids), size):
+        yield Model.browse(ids[start:start + size])
+
+
+def browse_sliced(Model, ids, size=SLICE_SIZE):
+    "The records of Model for ids in one list, browsed a slice at a time"
+    return [r for records in browse_slices(Model, ids, size) for r in records]
+
+
+def search_sliced(Model, field, ids, domain=(), size=SLICE_SIZE):
+    """The records of Model whose field is in ids (and that match domain),
+    searched a slice of ids at a time: for a field that few records share"""
+    ids = [int(i) for i in ids]
+    found = []
+    for start in range(0, len(ids), size):
+        found.extend(Model.search(
+                [(field, 'in', ids[start:start + size]), *domain], order=[]))
+    return found
