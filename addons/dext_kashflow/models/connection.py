@@ -90,8 +90,9 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         REFRESH_STATES, "Refresh State", readonly=True)
     last_refresh = fields.DateTime("Last Refresh", readonly=True)
     refresh_summary = fields.Text("Refresh Summary", readonly=True)
-    # The digest of KashFlow's answer for each list, at the refresh that
-    # wrote the lists: a list answered the same is not read again (sync/).
+    # The digest of KashFlow's answer for each list and the number of its
+    # rows, at the refresh that wrote the lists: a list answered the same is
+    # not read again (sync/).
     list_digests = fields.Dict(None, "List Digests", readonly=True)
     paused_until = fields.DateTime(
         "Paused Until", readonly=True,
@@ -321,9 +322,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
                 'dext_kashflow.msg_refresh_not_connected')
             self.save()
             return
+        known = sync.known(self)
         try:
             with self.client() as client:
-                data = sync.fetch(client, self.list_digests)
+                data = sync.fetch(client, known)
         except KashFlowError as error:
             logger.info("KashFlow refresh of connection %s failed: %s",
                 self.id, error)
@@ -343,7 +345,7 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
             self._refresh_crashed()
             raise
         self.refresh_state = 'done'
-        self.list_digests = data.digests
+        self.list_digests = sync.kept(data, stats)
         self.last_refresh = dt.datetime.now()
         self.refresh_summary = sync.summary(stats)
         if self.state == 'error':

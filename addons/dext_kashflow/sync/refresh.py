@@ -31,11 +31,12 @@ BATCH = 100
 # Lists read from KashFlow at once: while one answer is read, the next is on
 # its way. The client is safe to share between threads.
 READERS = 2
-# Digests kept by a version of the rows made from the answers: rows made
-# otherwise (a field more, text cleaned another way) need every answer read
-# again. Bump ROWS when from_kashflow.py makes the same fields differently.
-ROWS = 1
-VERSION = hashlib.blake2b(repr((ROWS, [(name, s.lists, s.fields)
+# Digests are kept with the version of the rows made from the answers: rows
+# made otherwise (a field more, text cleaned another way) need every answer
+# read again. Bump ROWS_VERSION when from_kashflow.py makes the same fields
+# differently; the lists and their fields count by themselves.
+ROWS_VERSION = 1
+VERSION = hashlib.blake2b(repr((ROWS_VERSION, [(name, s.lists, s.fields)
                 for name, s in SOURCES.items()])).encode(),
     digest_size=8).hexdigest()
 
@@ -58,19 +59,47 @@ class Stats:
 @dataclass
 class Fetched:
     "What fetch() read from KashFlow, for apply()"
-    # {model name: [field values]}, None for a list unchanged since the
-    # refresh that wrote known's digests
+    # {model name: [field values]}, None for a list answered as in known
     rows: dict
-    # {list name: digest of KashFlow's answer} and the version: what the
-    # connection keeps for the next refresh (known)
+    # {list name: digest of KashFlow's answer}
     digests: dict
+
+
+def known(connection):
+    """The digests of the answers the last refresh wrote connection's lists
+    from, {list name: digest}, for the lists whose rows are still the ones it
+    left (as many active rows): a row added since, the partner a publication
+    created in KashFlow, has its list read again, and deactivated if KashFlow
+    no longer has it."""
+    kept = connection.list_digests or {}
+    if kept.get('version') != VERSION:
+        return {}
+    pool = Pool()
+    digests = {}
+    for name, source in SOURCES.items():
+        list_name, *others = source.lists
+        digest = kept['lists'].get(list_name)
+        if (not others and digest
+                and kept['rows'].get(name)
+                == active_rows(pool.get(name), connection)):
+            digests[list_name] = digest
+    return digests
+
+
+def kept(fetched, stats):
+    "What the connection keeps of a refresh for the next one's known()"
+    return {
+        'version': VERSION,
+        'lists': fetched.digests,
+        'rows': {name: stat.active for name, stat in stats.items()},
+        }
 
 
 def fetch(client, known=None):
     """Read every list from KashFlow, except those answered as in known
-    (the digests of the refresh that wrote the rows, or None)"""
+    ({list name: digest}, from known())"""
     started = time.perf_counter()
-    known = known if known and known.get('version') == VERSION else {}
+    known = known or {}
 
     def read_source(name):
         return read(client, SOURCES[name], known)
@@ -95,7 +124,7 @@ def fetch(client, known=None):
     seconds = time.perf_counter() - started
     logger.debug("KashFlow's lists read in %.2f s", seconds,
         extra={'kashflow_fetch_seconds': seconds})
-    digests = {'version': VERSION}
+    digests = {}
     for _, list_digests in data.values():
         digests.update(list_digests)
     return Fetched({name: data[name][0] for name in SOURCES}, digests)
@@ -103,7 +132,8 @@ def fetch(client, known=None):
 
 def apply(connection, fetched):
     """Upsert every list fetched for connection; return {model name: Stats}.
-    The caller keeps fetched.digests on the connection, in this transaction."""
+    The caller keeps kept(fetched, stats) on the connection, in this
+    transaction."""
     pool = Pool()
     stats = {}
     for name, source in SOURCES.items():
@@ -120,9 +150,12 @@ def apply(connection, fetched):
 
 def unchanged(Model, connection):
     "The stats of a list KashFlow answered as at the last refresh"
-    return Stats(active=count_rows(Model,
-            lambda t: (t.connection == connection.id)
-            & (t.active == Literal(True))))
+    return Stats(active=active_rows(Model, connection))
+
+
+def active_rows(Model, connection):
+    return count_rows(Model, lambda t: (t.connection == connection.id)
+        & (t.active == Literal(True)))
 
 
 def same(old, new):

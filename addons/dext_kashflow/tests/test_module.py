@@ -15,7 +15,7 @@ from kashflow.list_reader import Listed
 from ..exceptions import ConnectionExpiredError
 from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
 from ..publishing.known_documents import Known, KnownDocuments
-from ..sync import apply, fetch
+from ..sync import apply, fetch, known
 
 _test_wizards = ModuleTestCase.test_wizards.__wrapped__
 
@@ -199,9 +199,9 @@ class DextKashflowTestCase(
         client = demo_client()
         with patch.object(Connection, 'client', return_value=client):
             Connection.sync_lists([connection])
-            digests = connection.list_digests
             self.assertEqual(
-                {n for n, rows in fetch(client, digests).rows.items() if rows},
+                {n for n, rows in fetch(client, known(connection)).rows.items()
+                    if rows is not None},
                 {'kashflow.payment_method'})  # two lists: read in full
 
             # Unchanged, the list still counts its rows and links a new party.
@@ -218,8 +218,17 @@ class DextKashflowTestCase(
                 connection.refresh_summary)
             self.assertEqual(supplier.name, "BT Ltd")
 
+            # A row a publication added (its partner since deleted in
+            # KashFlow): the list is read again, and the row deactivated.
+            Supplier.create([{'connection': connection.id, 'kashflow_id': 22,
+                        'name': "Gone Ltd"}])
+            Connection.sync_lists([connection])
+            self.assertIn("KashFlow Supplier: 1 (0 new, 0 changed, 1 deactivated)",
+                connection.refresh_summary)
+
         # Digests kept by another version of the rows are not used.
-        self.assertTrue(all(fetch(client, {**digests, 'version': 'old'}).rows.values()))
+        connection.list_digests = {**connection.list_digests, 'version': 'old'}
+        self.assertEqual(known(connection), {})
         # A copy has none of the lists yet: it keeps no digests.
         copy, = Connection.copy([connection], {'company': create_company().id})
         self.assertIsNone(copy.list_digests)
