@@ -154,14 +154,12 @@ class KashFlowClient:
             # zeep hands the HTTP answer back unread, for the list reader.
             with self._zeep.settings(raw_response=True):
                 answer = method(UserName=self.username, Password=self._password, **params)
-            raw, listing.digest, listing.unchanged = None, None, False
-            if answer.status_code == 200:
-                listing.digest = answer_digest(answer.content)
-                # The very answer read before, which had Status OK: nothing to read again.
-                listing.unchanged = listing.digest == listing.unless
-                if listing.unchanged:
-                    return {"Status": "OK"}
-                raw = listing.reader.read(answer.content)
+            listing.digest = answer_digest(answer.content)
+            # The very answer read before, which had Status OK: nothing to read again.
+            listing.unchanged = answer.status_code == 200 and listing.digest == listing.unless
+            if listing.unchanged:
+                return {"Status": "OK"}
+            raw = listing.reader.read(answer.content) if answer.status_code == 200 else None
             if raw is None:  # not a plain list (a fault...): zeep reads it, as for any call
                 raw = plain(self._binding.process_reply(
                     self._zeep, self._binding.get(operation), answer)) or {}
@@ -214,7 +212,7 @@ class KashFlowClient:
                                   call.elapsed if call else 0.0, read - started,
                                   time.perf_counter() - read, listing.unchanged)
             logger.debug("%s", figures, extra={"kashflow_list": figures})
-        assert listing.digest is not None  # Status OK came with HTTP 200
+        assert listing.digest is not None  # set by every answer read
         return Listed(listing.digest, models)
 
     def _result(self, operation: str, **params: Any) -> Any:
@@ -246,8 +244,8 @@ class KashFlowClient:
 
     def get_list(self, name: str, unless: str | None = None) -> Listed[Any]:
         """The list name (a key of LISTS: "suppliers" reads what get_suppliers() reads) with
-        the digest of KashFlow's answer. unless: the digest of an answer read before; when
-        KashFlow's answer is byte for byte the same, its records are not read again (None).
+        the digest of KashFlow's answer. unless: a digest get_list gave before; when KashFlow
+        answers byte for byte as then, its records are not read again (None).
         """
         return self._read_list(*LISTS[name], unless)
 

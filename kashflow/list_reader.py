@@ -80,8 +80,8 @@ class ListCall:
 
     reader: ListReader
     unless: str | None = None  # the digest of an answer read before
-    digest: str | None = None  # of this answer, once it came with HTTP 200
-    unchanged: bool = False  # it was the answer of unless
+    digest: str | None = None  # of this answer, once it came
+    unchanged: bool = False  # it was the answer of unless, with HTTP 200
 
 
 def answer_digest(content: bytes) -> str:

@@ -75,13 +75,13 @@ def known(connection):
     if kept.get('version') != VERSION:
         return {}
     pool = Pool()
+    lists, rows = kept.get('lists', {}), kept.get('rows', {})
     digests = {}
     for name, source in SOURCES.items():
         list_name, *others = source.lists
-        digest = kept['lists'].get(list_name)
+        digest = lists.get(list_name)
         if (not others and digest
-                and kept['rows'].get(name)
-                == active_rows(pool.get(name), connection)):
+                and rows.get(name) == active_rows(pool.get(name), connection)):
             digests[list_name] = digest
     return digests
 
