@@ -42,6 +42,7 @@ import sys
 import time
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 # A throwaway database: in memory, unless TRYTOND_DATABASE_URI names a server
 # (then trytond's test database, dropped at the end).
@@ -367,7 +368,11 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [100] if args.quick else args.sizes
 
-    from books import MockKashFlow, set_up_books  # bench/books.py
+    # The books the module's scenarios start from too: demo/books.py.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo"))
+    from books import set_up_books
+
+    from mock_kashflow import MockKashFlow
     kashflow = MockKashFlow()
     key = kashflow.create_account(USERNAME, PASSWORD)
 

@@ -23,7 +23,7 @@ from . import convert
 from .convert import Builder, Raw, items, plain
 from .errors import NotFoundError, UnclearOutcomeError, error_from_status
 from .failures import WIRE_ERRORS, no_status, translate
-from .list_reader import ListFigures, ListReader
+from .list_reader import ListCall, Listed, ListFigures, ListReader, answer_digest
 from .models import (
     Attachment,
     BankAccount,
@@ -60,6 +60,19 @@ WRITES = frozenset({
     "AttachFileToReceipt", "applyCreditNoteToInvoice",
 })
 
+
+# The lists get_list() reads, by name (get_<name>() reads the same): operation, record maker.
+LISTS: dict[str, tuple[str, Callable[[Raw], Any]]] = {
+    "nominal_codes": ("GetNominalCodesExtended", convert.to_nominal),
+    "vat_rates": ("GetVATRates", convert.to_vat_rate),
+    "bank_accounts": ("GetBankAccounts", convert.to_bank_account),
+    "projects": ("GetProjects", convert.to_project),
+    "invoice_payment_methods": ("GetInvPayMethods", convert.to_payment_method),
+    "receipt_payment_methods": ("GetRecPayMethods", convert.to_payment_method),
+    "currencies": ("GetCurrencies", convert.to_currency),
+    "suppliers": ("GetSuppliers", convert.to_supplier),
+    "customers": ("GetCustomers", convert.to_customer),
+}
 
 SETTINGS = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
                          forbid_entities=True, forbid_external=True)
@@ -124,23 +137,29 @@ class KashFlowClient:
 
     # The one way out -----------------------------------------------------------
 
-    def _call(self, operation: str, *, list_reader: ListReader | None = None,
+    def _call(self, operation: str, *, listing: ListCall | None = None,
               **params: Any) -> Raw:
         """Call operation, retrying as allowed; the response as a dict when Status is OK.
 
-        list_reader: read the answer with it rather than with zeep's objects (lists only).
+        listing: read the answer with its reader rather than with zeep's objects (lists
+        only), unless it is the answer listing.unless is the digest of.
         """
         write = operation in WRITES
         method = getattr(self._service, operation)
 
         def send() -> Raw:
-            if list_reader is None:
+            if listing is None:
                 return plain(method(UserName=self.username, Password=self._password,
                                     **params)) or {}
             # zeep hands the HTTP answer back unread, for the list reader.
             with self._zeep.settings(raw_response=True):
                 answer = method(UserName=self.username, Password=self._password, **params)
-            raw = list_reader.read(answer.content) if answer.status_code == 200 else None
+            listing.digest = answer_digest(answer.content)
+            # The very answer read before, which had Status OK: nothing to read again.
+            listing.unchanged = answer.status_code == 200 and listing.digest == listing.unless
+            if listing.unchanged:
+                return {"Status": "OK"}
+            raw = listing.reader.read(answer.content) if answer.status_code == 200 else None
             if raw is None:  # not a plain list (a fault...): zeep reads it, as for any call
                 raw = plain(self._binding.process_reply(
                     self._zeep, self._binding.get(operation), answer)) or {}
@@ -171,20 +190,30 @@ class KashFlowClient:
 
     def _list(self, operation: str, to_model: Callable[[Raw], T]) -> list[T]:
         """The records a list operation answers, as models; read without zeep's objects."""
+        records = self._read_list(operation, to_model, None).records
+        assert records is not None  # read in full, with no digest to compare with
+        return records
+
+    def _read_list(self, operation: str, to_model: Callable[[Raw], T],
+                   unless: str | None) -> Listed[T]:
         reader = self._list_readers.get(operation)
         if reader is None:
             reader = self._list_readers[operation] = ListReader(self._binding, operation)
+        listing = ListCall(reader, unless)
         started = time.perf_counter()
-        raw = self._call(operation, list_reader=reader)
+        raw = self._call(operation, listing=listing)
         read = time.perf_counter()
-        models = [to_model(record) for record in reader.records(raw)]
+        models = None if listing.unchanged else [
+            to_model(record) for record in reader.records(raw)]
         if logger.isEnabledFor(logging.DEBUG):
             call = self._transport.last_call
-            figures = ListFigures(operation, len(models), call.body_bytes if call else 0,
+            figures = ListFigures(operation, len(models or ()),
+                                  call.body_bytes if call else 0,
                                   call.elapsed if call else 0.0, read - started,
-                                  time.perf_counter() - read)
+                                  time.perf_counter() - read, listing.unchanged)
             logger.debug("%s", figures, extra={"kashflow_list": figures})
-        return models
+        assert listing.digest is not None  # set by every answer read
+        return Listed(listing.digest, models)
 
     def _result(self, operation: str, **params: Any) -> Any:
         return self._call(operation, **params).get(f"{operation}Result")
@@ -213,31 +242,38 @@ class KashFlowClient:
 
     # Lists -------------------------------------------------------------------
 
+    def get_list(self, name: str, unless: str | None = None) -> Listed[Any]:
+        """The list name (a key of LISTS: "suppliers" reads what get_suppliers() reads) with
+        the digest of KashFlow's answer. unless: a digest get_list gave before; when KashFlow
+        answers byte for byte as then, its records are not read again (None).
+        """
+        return self._read_list(*LISTS[name], unless)
+
     def get_nominal_codes(self) -> list[NominalCode]:
-        return self._list("GetNominalCodesExtended", convert.to_nominal)
+        return self._list(*LISTS["nominal_codes"])
 
     def get_vat_rates(self) -> list[VatRate]:
-        return self._list("GetVATRates", convert.to_vat_rate)
+        return self._list(*LISTS["vat_rates"])
 
     def get_bank_accounts(self) -> list[BankAccount]:
-        return self._list("GetBankAccounts", convert.to_bank_account)
+        return self._list(*LISTS["bank_accounts"])
 
     def get_projects(self) -> list[Project]:
-        return self._list("GetProjects", convert.to_project)
+        return self._list(*LISTS["projects"])
 
     def get_invoice_payment_methods(self) -> list[PaymentMethod]:
-        return self._list("GetInvPayMethods", convert.to_payment_method)
+        return self._list(*LISTS["invoice_payment_methods"])
 
     def get_receipt_payment_methods(self) -> list[PaymentMethod]:
-        return self._list("GetRecPayMethods", convert.to_payment_method)
+        return self._list(*LISTS["receipt_payment_methods"])
 
     def get_currencies(self) -> list[Currency]:
-        return self._list("GetCurrencies", convert.to_currency)
+        return self._list(*LISTS["currencies"])
 
     # Suppliers and customers -------------------------------------------------
 
     def get_suppliers(self) -> list[Supplier]:
-        return self._list("GetSuppliers", convert.to_supplier)
+        return self._list(*LISTS["suppliers"])
 
     def get_supplier(self, code: str) -> Supplier:
         return self._supplier("GetSupplier", f"code {code}", SupplierCode=code)
@@ -256,7 +292,7 @@ class KashFlowClient:
         return supplier
 
     def get_customers(self) -> list[Customer]:
-        return self._list("GetCustomers", convert.to_customer)
+        return self._list(*LISTS["customers"])
 
     def get_customer(self, code: str) -> Customer:
         return self._customer("GetCustomer", f"code {code}", CustomerCode=code)

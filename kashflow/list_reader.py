@@ -15,12 +15,13 @@ left to zeep too, so such answers read, or fail, exactly as they did before.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from lxml import etree
 from zeep.wsdl.bindings.soap import SoapBinding
@@ -35,6 +36,7 @@ PREFIXED_TYPE = re.compile(rb":type[ \t\r\n]*=")
 KNOWN_ORDERS = 64
 
 Raw = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,15 +49,44 @@ class ListFigures:
     http_seconds: float  # from sending the request to the answer's last byte
     call_seconds: float  # the whole call: building, HTTP, reading the XML (and retries)
     model_seconds: float  # records to the client's dataclasses
+    unchanged: bool = False  # the answer was the one read before: not read again
 
     @property
     def reading_seconds(self) -> float:
         return max(0.0, self.call_seconds - self.http_seconds)
 
     def __str__(self) -> str:
-        return (f"{self.operation}: {self.records} records, {self.answer_bytes} bytes; HTTP "
+        records = "unchanged" if self.unchanged else f"{self.records} records"
+        return (f"{self.operation}: {records}, {self.answer_bytes} bytes; HTTP "
                 f"{self.http_seconds:.3f} s, reading the XML {self.reading_seconds:.3f} s, "
                 f"models {self.model_seconds:.3f} s")
+
+
+@dataclass(frozen=True)
+class Listed(Generic[T]):
+    """A list as KashFlow answered it, from KashFlowClient.get_list.
+
+    digest: of the answer's bytes. records: None when the answer is byte for byte the one
+    whose digest the caller gave (unless), which is then not read again.
+    """
+
+    digest: str
+    records: list[T] | None
+
+
+@dataclass
+class ListCall:
+    """One call of a list operation: how its answer is read, and what was found."""
+
+    reader: ListReader
+    unless: str | None = None  # the digest of an answer read before
+    digest: str | None = None  # of this answer, once it came
+    unchanged: bool = False  # it was the answer of unless, with HTTP 200
+
+
+def answer_digest(content: bytes) -> str:
+    """The fingerprint of an answer: the same bytes read the same records."""
+    return hashlib.blake2b(content, digest_size=20).hexdigest()
 
 
 class NotAList(TypeError):

@@ -326,3 +326,24 @@ def test_money_and_flags_keep_their_types(client):
     [standard] = [r for r in client.get_vat_rates() if r.rate == 20]
     assert isinstance(standard.rate, D)
     assert {n.code: n.archived for n in client.get_nominal_codes()}.get(7502) is False
+
+
+def test_a_list_answered_as_before_is_not_read_again(client, kashflow_account, caplog):
+    """get_list gives the digest of KashFlow's answer; given it back, the same answer is not
+    read again (no records), and any change in KashFlow is read in full."""
+    first = client.get_list("suppliers")
+    assert [s.code for s in first.records] == [s.code for s in client.get_suppliers()]
+    with caplog.at_level(logging.DEBUG, logger="kashflow.client"):
+        again = client.get_list("suppliers", unless=first.digest)
+    assert again == type(first)(first.digest, None)
+    assert "GetSuppliers: unchanged" in caplog.text
+    assert client.get_list("customers", unless=first.digest).records  # another answer
+
+    supplier = first.records[0]
+    requests.patch(f"{kashflow_account.base_url}/_mock/accounts/{kashflow_account.username}"
+                   f"/suppliers/{supplier.id}", json={"Name": "Renamed Ltd"},
+                   timeout=10).raise_for_status()
+    changed = client.get_list("suppliers", unless=first.digest)
+    assert changed.digest != first.digest
+    assert [s.name for s in changed.records if s.id == supplier.id] == ["Renamed Ltd"]
+

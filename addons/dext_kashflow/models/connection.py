@@ -90,6 +90,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         REFRESH_STATES, "Refresh State", readonly=True)
     last_refresh = fields.DateTime("Last Refresh", readonly=True)
     refresh_summary = fields.Text("Refresh Summary", readonly=True)
+    # The digest of KashFlow's answer for each list and the number of its
+    # rows, at the refresh that wrote the lists: a list answered the same is
+    # not read again (sync/).
+    list_digests = fields.Dict(None, "List Digests", readonly=True)
     paused_until = fields.DateTime(
         "Paused Until", readonly=True,
         help="KashFlow asked us to slow down: nothing is sent to it before "
@@ -186,7 +190,8 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         for name in ['username', 'state_message',
                 'kashflow_company', 'connected_at', 'refresh_state',
-                'last_refresh', 'refresh_summary', 'paused_until']:
+                'last_refresh', 'refresh_summary', 'paused_until',
+                'list_digests']:
             default.setdefault(name)
         default.setdefault('state', 'not_connected')
         return super().copy(connections, default=default)
@@ -317,9 +322,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
                 'dext_kashflow.msg_refresh_not_connected')
             self.save()
             return
+        known = sync.known(self)
         try:
             with self.client() as client:
-                data = sync.fetch(client)
+                data = sync.fetch(client, known)
         except KashFlowError as error:
             logger.info("KashFlow refresh of connection %s failed: %s",
                 self.id, error)
@@ -339,6 +345,7 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
             self._refresh_crashed()
             raise
         self.refresh_state = 'done'
+        self.list_digests = sync.kept(data, stats)
         self.last_refresh = dt.datetime.now()
         self.refresh_summary = sync.summary(stats)
         if self.state == 'error':

@@ -5,6 +5,9 @@ These are plain functions of a client: fetch() runs them two at a time in
 threads of its own, so they touch neither the pool nor the transaction. Each
 value is made with its field's Python type (text stripped, empty as None), as
 create() would store it, so that the rows go to the database as they are.
+
+A list KashFlow answers exactly as at the last refresh (the same digest of its
+answer) is not read again: read() gives None for its rows.
 """
 from dataclasses import dataclass
 
@@ -24,7 +27,7 @@ def text(value):
     return value or None
 
 
-def nominal_codes(client):
+def nominal_codes(codes):
     return [{
             'kashflow_id': n.id,
             'code': str(n.code),
@@ -33,15 +36,15 @@ def nominal_codes(client):
             'classification': text(n.classification_name),
             'vat_rate': n.vat_rate,
             'archived': bool(n.archived),
-            } for n in client.get_nominal_codes()]
+            } for n in codes]
 
 
-def vat_rates(client):
+def vat_rates(kashflow_rates):
     rates = [{
             'kashflow_id': r.id,
             'name': text(r.name),
             'rate': r.rate,
-            } for r in client.get_vat_rates()]
+            } for r in kashflow_rates]
     # KashFlow takes -1 as "exempt" on every line but does not list it.
     rates.append({
             'kashflow_id': EXEMPT_ID,
@@ -70,33 +73,24 @@ def partners(records):
             } for p in records]
 
 
-def suppliers(client):
-    return partners(client.get_suppliers())
-
-
-def customers(client):
-    return partners(client.get_customers())
-
-
-def bank_accounts(client):
+def bank_accounts(accounts):
     return [{
             'kashflow_id': b.id,
             'name': text(b.name),
             'code': str(b.code),
-            } for b in client.get_bank_accounts()]
+            } for b in accounts]
 
 
-def projects(client):
+def projects(kashflow_projects):
     return [{
             'kashflow_id': p.id,
             'name': text(p.name),
             'number': text(p.number),
-            } for p in client.get_projects()]
+            } for p in kashflow_projects]
 
 
-def payment_methods(client):
-    methods = [('invoice', client.get_invoice_payment_methods()),
-        ('receipt', client.get_receipt_payment_methods())]
+def payment_methods(invoice_methods, receipt_methods):
+    methods = [('invoice', invoice_methods), ('receipt', receipt_methods)]
     return [{
             'kind': kind,
             'kashflow_id': m.id,
@@ -107,22 +101,42 @@ def payment_methods(client):
 @dataclass(frozen=True)
 class Source:
     "Where a list model's rows come from"
-    read: object  # client -> [field values]
+    lists: tuple  # the client's lists read (KashFlowClient.get_list's names)
+    rows: object  # their records -> [field values]
     fields: tuple  # the fields a refresh writes
     # Rows stand for KashFlow suppliers or customers: link them to parties.
     link_parties: bool = False
 
 
+def read(client, source, known):
+    """The rows of source and the digests of KashFlow's answers, by list;
+    the rows are None when the answer is the one of its digest in known."""
+    # A source of two lists is read in full: one changed needs the other.
+    single = len(source.lists) == 1
+    listed = [client.get_list(name, known.get(name) if single else None)
+        for name in source.lists]
+    digests = {name: answer.digest
+        for name, answer in zip(source.lists, listed, strict=True)}
+    if single and listed[0].records is None:
+        return None, digests
+    return source.rows(*(answer.records for answer in listed)), digests
+
+
 # In the order the refresh writes them and the summary names them.
 SOURCES = {
-    'kashflow.nominal': Source(nominal_codes, LIST_FIELDS + (
+    'kashflow.nominal': Source(('nominal_codes',), nominal_codes, LIST_FIELDS + (
             'code', 'type_name', 'classification', 'vat_rate', 'archived')),
-    'kashflow.vat_rate': Source(vat_rates, LIST_FIELDS + ('rate',)),
-    'kashflow.supplier': Source(suppliers, PARTNER_FIELDS, link_parties=True),
-    'kashflow.customer': Source(customers, PARTNER_FIELDS, link_parties=True),
-    'kashflow.bank_account': Source(bank_accounts, LIST_FIELDS + ('code',)),
-    'kashflow.project': Source(projects, LIST_FIELDS + ('number',)),
-    'kashflow.payment_method': Source(payment_methods, LIST_FIELDS + ('kind',)),
+    'kashflow.vat_rate': Source(('vat_rates',), vat_rates, LIST_FIELDS + ('rate',)),
+    'kashflow.supplier': Source(('suppliers',), partners, PARTNER_FIELDS,
+        link_parties=True),
+    'kashflow.customer': Source(('customers',), partners, PARTNER_FIELDS,
+        link_parties=True),
+    'kashflow.bank_account': Source(('bank_accounts',), bank_accounts,
+        LIST_FIELDS + ('code',)),
+    'kashflow.project': Source(('projects',), projects, LIST_FIELDS + ('number',)),
+    'kashflow.payment_method': Source(
+        ('invoice_payment_methods', 'receipt_payment_methods'), payment_methods,
+        LIST_FIELDS + ('kind',)),
     }
 # A short list first, alone (a refused login is refused once), then the
 # longest, so that the short ones fill in around them.

@@ -4,20 +4,26 @@ fetch() only talks to KashFlow and apply() only writes to the database, so a
 KashFlow failure never leaves a list half refreshed. apply() reads the rows of
 a list once, keyed by KashFlow id, and writes only what changed: a refresh
 with nothing new in KashFlow writes nothing.
+
+A list whose answer is byte for byte the one of the last refresh (its digest
+is kept on the connection with the rows it wrote, in one transaction) is not
+read again, nor its rows: most refreshes find most lists unchanged.
 """
+import hashlib
 import logging
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from sql import Literal
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 
-from .from_kashflow import READ_ORDER, SOURCES
+from .from_kashflow import READ_ORDER, SOURCES, read
 from .parties import link_parties
-from .rows import deactivate_rows, insert_rows, read_rows
+from .rows import count_rows, deactivate_rows, insert_rows, read_rows
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +31,14 @@ BATCH = 100
 # Lists read from KashFlow at once: while one answer is read, the next is on
 # its way. The client is safe to share between threads.
 READERS = 2
+# Digests are kept with the version of the rows made from the answers: rows
+# made otherwise (a field more, text cleaned another way) need every answer
+# read again. Bump ROWS_VERSION when from_kashflow.py makes the same fields
+# differently; the lists and their fields count by themselves.
+ROWS_VERSION = 1
+VERSION = hashlib.blake2b(repr((ROWS_VERSION, [(name, s.lists, s.fields)
+                for name, s in SOURCES.items()])).encode(),
+    digest_size=8).hexdigest()
 
 
 @dataclass
@@ -42,15 +56,60 @@ class Stats:
         return self.created + self.updated + self.deactivated + self.linked
 
 
-def fetch(client):
-    "Read every list from KashFlow: {model name: [field values]}"
+@dataclass
+class Fetched:
+    "What fetch() read from KashFlow, for apply()"
+    # {model name: [field values]}, None for a list answered as in known
+    rows: dict
+    # {list name: digest of KashFlow's answer}
+    digests: dict
+
+
+def known(connection):
+    """The digests of the answers the last refresh wrote connection's lists
+    from, {list name: digest}, for the lists whose rows are still the ones it
+    left (as many active rows): a row added since, the partner a publication
+    created in KashFlow, has its list read again, and deactivated if KashFlow
+    no longer has it."""
+    kept = connection.list_digests or {}
+    if kept.get('version') != VERSION:
+        return {}
+    pool = Pool()
+    lists, rows = kept.get('lists', {}), kept.get('rows', {})
+    digests = {}
+    for name, source in SOURCES.items():
+        list_name, *others = source.lists
+        digest = lists.get(list_name)
+        if (not others and digest
+                and rows.get(name) == active_rows(pool.get(name), connection)):
+            digests[list_name] = digest
+    return digests
+
+
+def kept(fetched, stats):
+    "What the connection keeps of a refresh for the next one's known()"
+    return {
+        'version': VERSION,
+        'lists': fetched.digests,
+        'rows': {name: stat.active for name, stat in stats.items()},
+        }
+
+
+def fetch(client, known=None):
+    """Read every list from KashFlow, except those answered as in known
+    ({list name: digest}, from known())"""
     started = time.perf_counter()
+    known = known or {}
+
+    def read_source(name):
+        return read(client, SOURCES[name], known)
+
     # One list alone first: a refused login is refused once, as when the
     # lists were read one after the other, not once per list.
     first, *others = READ_ORDER
-    data = {first: SOURCES[first].read(client)}
+    data = {first: read_source(first)}
     with ThreadPoolExecutor(READERS, 'kashflow-list') as executor:
-        futures = {executor.submit(SOURCES[name].read, client): name
+        futures = {executor.submit(read_source, name): name
             for name in others}
         # A failure stops the lists not started yet.
         _, pending = wait(futures, return_when=FIRST_EXCEPTION)
@@ -65,19 +124,38 @@ def fetch(client):
     seconds = time.perf_counter() - started
     logger.debug("KashFlow's lists read in %.2f s", seconds,
         extra={'kashflow_fetch_seconds': seconds})
-    return {name: data[name] for name in SOURCES}
+    digests = {}
+    for _, list_digests in data.values():
+        digests.update(list_digests)
+    return Fetched({name: data[name][0] for name in SOURCES}, digests)
 
 
-def apply(connection, data):
-    "Upsert every list of data for connection; return {model name: Stats}"
+def apply(connection, fetched):
+    """Upsert every list fetched for connection; return {model name: Stats}.
+    The caller keeps kept(fetched, stats) on the connection, in this
+    transaction."""
     pool = Pool()
     stats = {}
     for name, source in SOURCES.items():
         Model = pool.get(name)
-        stats[name] = upsert(Model, source.fields, connection, data[name])
+        rows = fetched.rows[name]
+        if rows is None:
+            stats[name] = unchanged(Model, connection)
+        else:
+            stats[name] = upsert(Model, source.fields, connection, rows)
         if source.link_parties:
             stats[name].linked = link_parties(Model, connection)
     return stats
+
+
+def unchanged(Model, connection):
+    "The stats of a list KashFlow answered as at the last refresh"
+    return Stats(active=active_rows(Model, connection))
+
+
+def active_rows(Model, connection):
+    return count_rows(Model, lambda t: (t.connection == connection.id)
+        & (t.active == Literal(True)))
 
 
 def same(old, new):

@@ -6,8 +6,8 @@ every new row back to validate it) took most of a refresh of a big account.
 What those checks would hold is held here or by the database; see "The
 refresh writes the lists with SQL" in the developer guide.
 """
-from sql import Column, Select
-from sql.aggregate import Max
+from sql import Column, Literal, Select
+from sql.aggregate import Count, Max
 from sql.functions import CurrentTimestamp
 from trytond import backend
 from trytond.model.fields import SQL_OPERATORS
@@ -36,6 +36,14 @@ def read_rows(Model, names, where):
         for name in booleans:
             row[name] = bool(row[name])
     return rows
+
+
+def count_rows(Model, where):
+    "The number of rows of Model's table where where(table) holds"
+    table = Model.__table__()
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(Count(Literal(1)), where=where(table)))
+    return cursor.fetchone()[0]
 
 
 def insert_rows(Model, vlist):

@@ -1,3 +1,4 @@
+import hashlib
 from decimal import Decimal
 from unittest.mock import patch
 
@@ -9,11 +10,12 @@ from trytond.transaction import Transaction
 
 from kashflow import models as kf
 from kashflow.errors import AuthenticationError
+from kashflow.list_reader import Listed
 
 from ..exceptions import ConnectionExpiredError
 from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
 from ..publishing.known_documents import Known, KnownDocuments
-from ..sync import apply, fetch
+from ..sync import apply, fetch, known
 
 _test_wizards = ModuleTestCase.test_wizards.__wrapped__
 
@@ -45,6 +47,12 @@ class FakeClient:
     def __getattr__(self, name):
         key = name.removeprefix('get_')
         return lambda: list(self.lists.get(key, []))
+
+    def get_list(self, name, unless=None):
+        "As KashFlowClient.get_list: the digest of the answer is its repr's"
+        records = getattr(self, f'get_{name}')()
+        digest = hashlib.sha1(repr(records).encode()).hexdigest()
+        return Listed(digest, None if digest == unless else records)
 
 
 def demo_client(**changes):
@@ -179,6 +187,51 @@ class DextKashflowTestCase(
         stats = apply(connection, fetch(demo_client()))
         self.assertEqual(stats['kashflow.nominal'].updated, 2)
         self.assertEqual(Nominal.search([], count=True), 2)
+
+    @with_transaction()
+    def test_refresh_reads_again_only_what_changed(self):
+        "A list KashFlow answers as at the last refresh is neither read nor written again"
+        pool = Pool()
+        Connection = pool.get('kashflow.connection')
+        Party = pool.get('party.party')
+        Supplier = pool.get('kashflow.supplier')
+        connection = self._connection()
+        client = demo_client()
+        with patch.object(Connection, 'client', return_value=client):
+            Connection.sync_lists([connection])
+            self.assertEqual(
+                {n for n, rows in fetch(client, known(connection)).rows.items()
+                    if rows is not None},
+                {'kashflow.payment_method'})  # two lists: read in full
+
+            # Unchanged, the list still counts its rows and links a new party.
+            party, = Party.create([{'name': "BT Business"}])
+            Connection.sync_lists([connection])
+            self.assertIn("KashFlow Supplier: 1 (0 new, 0 changed, 0 deactivated)",
+                connection.refresh_summary)
+            supplier, = Supplier.search([])
+            self.assertEqual(supplier.party, party)
+
+            client.lists['suppliers'] = [kf.Supplier(21, 'BT01', "BT Ltd")]
+            Connection.sync_lists([connection])
+            self.assertIn("KashFlow Supplier: 1 (0 new, 1 changed, 0 deactivated)",
+                connection.refresh_summary)
+            self.assertEqual(supplier.name, "BT Ltd")
+
+            # A row a publication added (its partner since deleted in
+            # KashFlow): the list is read again, and the row deactivated.
+            Supplier.create([{'connection': connection.id, 'kashflow_id': 22,
+                        'name': "Gone Ltd"}])
+            Connection.sync_lists([connection])
+            self.assertIn("KashFlow Supplier: 1 (0 new, 0 changed, 1 deactivated)",
+                connection.refresh_summary)
+
+        # Digests kept by another version of the rows are not used.
+        connection.list_digests = {**connection.list_digests, 'version': 'old'}
+        self.assertEqual(known(connection), {})
+        # A copy has none of the lists yet: it keeps no digests.
+        copy, = Connection.copy([connection], {'company': create_company().id})
+        self.assertIsNone(copy.list_digests)
 
     def test_known_documents_read_once_per_partner(self):
         "A batch reads a partner's documents in KashFlow once, then adds its own"

@@ -1,75 +1,19 @@
-"Helpers for the scenarios: an in-process mock KashFlow and its control API."
+"""Helpers for the scenarios. The mock KashFlow in this process (MockKashFlow)
+and the books they start from (set_up_books) are shared with the benchmarks:
+they live in mock_kashflow and in the repository's demo/books.py."""
 import datetime as dt
-import logging
 import socket
+import sys
 import time
+from pathlib import Path
 
-import requests
+from mock_kashflow import MockKashFlow  # noqa: F401 (for the scenarios)
 
-from mock_kashflow import ThreadedMockServer
+# The repository the module is installed from (editable), as conftest.py's var/.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'demo'))
+from books import set_up_books  # noqa: E402, F401 (for the scenarios)
 
 TIMEOUT = 10
-
-
-class MockKashFlow:
-    "A mock KashFlow server on a free port, with one shortcut per control call"
-
-    def __init__(self):
-        logging.getLogger('werkzeug').setLevel(logging.ERROR)
-        self.server = ThreadedMockServer().start()
-        self.url = self.server.url
-        self.service_url = self.server.service_url
-
-    def stop(self):
-        self.server.stop()
-
-    def _call(self, method, path, json=None):
-        response = requests.request(
-            method, f'{self.url}/_mock/{path}', json=json, timeout=TIMEOUT)
-        response.raise_for_status()
-        return response.json()
-
-    def create_account(self, username, password, seed='demo'):
-        "Create an account and return its AutoAuth key"
-        return self._call('POST', 'accounts', {
-                'username': username, 'password': password, 'seed': seed,
-                })['autoauth_key']
-
-    def account(self, username):
-        return self._call('GET', f'accounts/{username}')
-
-    def settings(self, username, **values):
-        return self._call('PATCH', f'accounts/{username}/settings', values)
-
-    def add(self, username, collection, records):
-        return self._call(
-            'POST', f'accounts/{username}/{collection}', records)['ids']
-
-    def update(self, username, collection, record_id, **values):
-        return self._call(
-            'PATCH', f'accounts/{username}/{collection}/{record_id}', values)
-
-    def delete(self, username, collection, record_id):
-        return self._call(
-            'DELETE', f'accounts/{username}/{collection}/{record_id}')
-
-    def fault(self, operation, kind, times=1, delay_ms=0):
-        "Make the next `times` calls of operation fail as kind"
-        return self._call('POST', 'faults', {
-                'operation': operation, 'kind': kind, 'times': times,
-                'delay_ms': delay_ms,
-                })
-
-    def faults(self):
-        "The faults still to happen"
-        return self._call('GET', 'faults')
-
-    def clear_faults(self):
-        return self._call('DELETE', 'faults')
-
-    def calls(self):
-        "The SOAP calls the mock received since its reset, by operation"
-        return self._call('GET', 'calls')
 
 
 def wait_for(condition, timeout=TIMEOUT, step=0.05):
@@ -145,94 +89,6 @@ def closed_port_url():
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     return f'http://127.0.0.1:{port}/api/service.asmx'
-
-
-def set_up_books(kashflow, username, password, key):
-    """A GBP company with a chart, a fiscal year, UK VAT and users, connected to
-    the mock account, with accounts and taxes mapped; for the publishing
-    scenarios. Returns the objects the scenarios use, by name."""
-    from decimal import Decimal
-    from types import SimpleNamespace
-
-    from proteus import Model, Wizard
-    from trytond.modules.account.tests.tools import (
-        create_chart,
-        create_fiscalyear,
-        create_tax,
-        get_accounts,
-    )
-    from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
-    from trytond.modules.company.tests.tools import create_company, get_company
-    from trytond.modules.currency.tests.tools import get_currency
-    from trytond.tests.tools import set_user
-
-    create_company(currency=get_currency('GBP'))
-    company = get_company()
-    create_chart(company)
-    fiscalyear = set_fiscalyear_invoice_sequences(
-        create_fiscalyear(company, today=dt.date.today()))
-    fiscalyear.click('create_period')
-    accounts = get_accounts(company)
-
-    taxes = {}
-    for key_, name, rate in [
-            ('vat20', "VAT 20%", Decimal('.20')),
-            ('vat5', "VAT 5%", Decimal('.05')),
-            ('zero', "VAT 0% zero rated", Decimal(0)),
-            ('exempt', "VAT exempt", Decimal(0))]:
-        tax = create_tax(rate, company)
-        tax.name = tax.description = name
-        tax.save()
-        taxes[key_] = tax
-
-    User = Model.get('res.user')
-    Group = Model.get('res.group')
-    Company = Model.get('company.company')
-
-    def new_user(login, *group_names):
-        user = User(name=login, login=login)
-        for group_name in group_names:
-            group, = Group.find([('name', '=', group_name)])
-            user.groups.append(group)
-        user.companies.append(Company(company.id))
-        user.company = Company(company.id)
-        user.save()
-        return user
-
-    # The scenario's own user (admin) creates and posts the documents and
-    # looks at everything, so it is a KashFlow administrator too.
-    root = User(1)
-    root.groups.append(Group.find([('name', '=', "KashFlow Administrator")])[0])
-    root.save()
-    users = SimpleNamespace(
-        admin=new_user('kashflow_admin', "KashFlow Administrator", "Accounting"),
-        publisher=new_user('publisher', "KashFlow Publisher", "Accounting"),
-        clerk=new_user("clerk", "Accounting"))
-
-    set_user(users.admin)
-    Connection = Model.get('kashflow.connection')
-    connection = Connection(url=kashflow.service_url)
-    connection.save()
-    connect = Wizard('kashflow.connection.connect', [connection])
-    connect.form.confirmed = True
-    connect.execute('check_steps')
-    connect.form.username = username
-    connect.form.password = password
-    connect.form.autoauth_secret = key
-    connect.execute('connect')
-    connect.execute('end')
-    connection.reload()
-
-    Nominal = Model.get('kashflow.nominal')
-    AccountMapping = Model.get('kashflow.account_mapping')
-    nominals = {int(n.code): n for n in Nominal.find([])}
-    for account, code in [(accounts['expense'], 7502), (accounts['revenue'], 4000)]:
-        AccountMapping(connection=connection, account=account,
-            nominal=nominals[code]).save()
-    connection.click('suggest_mappings')
-    set_user(1)
-    return SimpleNamespace(company=company, accounts=accounts, taxes=taxes,
-        users=users, connection=connection, nominals=nominals)
 
 
 def new_invoice(type_, party, lines, taxes=(), date=None, reference=None):
