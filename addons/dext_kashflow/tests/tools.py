@@ -147,24 +147,29 @@ def closed_port_url():
     return f'http://127.0.0.1:{port}/api/service.asmx'
 
 
-def set_up_books(kashflow, username, password, key):
-    """A GBP company with a chart, a fiscal year, UK VAT and users, connected to
-    the mock account, with accounts and taxes mapped; for the publishing
-    scenarios. Returns the objects the scenarios use, by name."""
-    from decimal import Decimal
-    from types import SimpleNamespace
+TAXES = [
+    ('vat20', "VAT 20%", '.20'),
+    ('vat5', "VAT 5%", '.05'),
+    ('zero', "VAT 0% zero rated", '0'),
+    ('exempt', "VAT exempt", '0')]
+USERS = [
+    ('admin', 'kashflow_admin', ("KashFlow Administrator", "Accounting")),
+    ('publisher', 'publisher', ("KashFlow Publisher", "Accounting")),
+    ('clerk', 'clerk', ("Accounting",))]
 
-    from proteus import Model, Wizard
-    from trytond.modules.account.tests.tools import (
-        create_chart,
-        create_fiscalyear,
-        create_tax,
-        get_accounts,
-    )
+
+def make_books(config=None):
+    """A GBP company with a chart, a fiscal year, UK VAT and users, for the
+    publishing scenarios: activate_modules(MODULE, make_books) makes them once
+    and then restores them from trytond's database cache (the conftest makes
+    that cache before the tests run). set_up_books connects them to KashFlow."""
+    from decimal import Decimal
+
+    from proteus import Model
+    from trytond.modules.account.tests.tools import create_chart, create_fiscalyear, create_tax
     from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
     from trytond.modules.company.tests.tools import create_company, get_company
     from trytond.modules.currency.tests.tools import get_currency
-    from trytond.tests.tools import set_user
 
     create_company(currency=get_currency('GBP'))
     company = get_company()
@@ -172,24 +177,16 @@ def set_up_books(kashflow, username, password, key):
     fiscalyear = set_fiscalyear_invoice_sequences(
         create_fiscalyear(company, today=dt.date.today()))
     fiscalyear.click('create_period')
-    accounts = get_accounts(company)
 
-    taxes = {}
-    for key_, name, rate in [
-            ('vat20', "VAT 20%", Decimal('.20')),
-            ('vat5', "VAT 5%", Decimal('.05')),
-            ('zero', "VAT 0% zero rated", Decimal(0)),
-            ('exempt', "VAT exempt", Decimal(0))]:
-        tax = create_tax(rate, company)
+    for _, name, rate in TAXES:
+        tax = create_tax(Decimal(rate), company)
         tax.name = tax.description = name
         tax.save()
-        taxes[key_] = tax
 
     User = Model.get('res.user')
     Group = Model.get('res.group')
     Company = Model.get('company.company')
-
-    def new_user(login, *group_names):
+    for _, login, group_names in USERS:
         user = User(name=login, login=login)
         for group_name in group_names:
             group, = Group.find([('name', '=', group_name)])
@@ -197,17 +194,31 @@ def set_up_books(kashflow, username, password, key):
         user.companies.append(Company(company.id))
         user.company = Company(company.id)
         user.save()
-        return user
 
     # The scenario's own user (admin) creates and posts the documents and
     # looks at everything, so it is a KashFlow administrator too.
     root = User(1)
     root.groups.append(Group.find([('name', '=', "KashFlow Administrator")])[0])
     root.save()
-    users = SimpleNamespace(
-        admin=new_user('kashflow_admin', "KashFlow Administrator", "Accounting"),
-        publisher=new_user('publisher', "KashFlow Publisher", "Accounting"),
-        clerk=new_user("clerk", "Accounting"))
+
+
+def set_up_books(kashflow, username, password, key):
+    """The books of make_books connected to the mock account, with accounts
+    and taxes mapped. Returns the objects the scenarios use, by name."""
+    from types import SimpleNamespace
+
+    from proteus import Model, Wizard
+    from trytond.modules.account.tests.tools import get_accounts
+    from trytond.modules.company.tests.tools import get_company
+    from trytond.tests.tools import set_user
+
+    company = get_company()
+    accounts = get_accounts(company)
+    Tax = Model.get('account.tax')
+    taxes = {key_: Tax.find([('name', '=', name)])[0] for key_, name, _ in TAXES}
+    User = Model.get('res.user')
+    users = SimpleNamespace(**{
+            name: User.find([('login', '=', login)])[0] for name, login, _ in USERS})
 
     set_user(users.admin)
     Connection = Model.get('kashflow.connection')
