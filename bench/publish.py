@@ -370,7 +370,7 @@ def main() -> None:
 
     # The books the module's scenarios start from too: demo/books.py.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo"))
-    from books import set_up_books
+    from books import make_books, set_up_books
 
     from mock_kashflow import MockKashFlow
     kashflow = MockKashFlow()
@@ -380,7 +380,7 @@ def main() -> None:
     from trytond.tests.tools import activate_modules, set_user
     started = time.perf_counter()
     progress("activating dext_kashflow")
-    config = activate_modules("dext_kashflow")
+    config = activate_modules("dext_kashflow", make_books)
     print(f"module activated                     {time.perf_counter() - started:8.2f} s  "
           f"(DB_CACHE={os.environ.get('DB_CACHE') or 'unset'})")
 

@@ -2,6 +2,10 @@
 module's publishing scenarios and the benchmarks start from (demo/create_demo.py makes the
 fuller demo company of the running product).
 
+make_books() makes the company, its chart, fiscal year, VAT and users; the scenarios pass it
+to activate_modules, which makes them once and restores them from trytond's database cache.
+set_up_books() then connects them to a mock account and maps accounts and taxes.
+
 The scenarios import it through addons/dext_kashflow/tests/tools.py, the benchmarks directly
 (bench/publish.py); it imports nothing of either.
 """
@@ -13,26 +17,32 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+# (key, name, rate) of the UK VAT rates
+TAXES = [
+    ("vat20", "VAT 20%", ".20"),
+    ("vat5", "VAT 5%", ".05"),
+    ("zero", "VAT 0% zero rated", "0"),
+    ("exempt", "VAT exempt", "0")]
+# (key, login, groups) of the users
+USERS = [
+    ("admin", "kashflow_admin", ("KashFlow Administrator", "Accounting")),
+    ("publisher", "publisher", ("KashFlow Publisher", "Accounting")),
+    ("clerk", "clerk", ("Accounting",))]
 
-def set_up_books(kashflow: Any, username: str, password: str, key: str) -> SimpleNamespace:
-    """A GBP company with a chart, a fiscal year, UK VAT and users, connected to the mock
-    account (kashflow: a mock_kashflow.MockKashFlow), with accounts and taxes mapped.
 
-    Returns, by name: company, accounts, taxes (vat20, vat5, zero, exempt), users (admin, a
-    KashFlow administrator; publisher; clerk, accounting only), connection and nominals (the
-    KashFlow nominal codes by number). The caller's user is a KashFlow administrator too.
-    """
-    from proteus import Model, Wizard
+def make_books(config: Any = None) -> None:
+    """A GBP company with a chart, a fiscal year of today, UK VAT and users (config: what
+    activate_modules passes, unused). The caller's own user (admin) creates and posts the
+    documents and looks at everything, so it is a KashFlow administrator too."""
+    from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart,
         create_fiscalyear,
         create_tax,
-        get_accounts,
     )
     from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
     from trytond.modules.company.tests.tools import create_company, get_company
     from trytond.modules.currency.tests.tools import get_currency
-    from trytond.tests.tools import set_user
 
     create_company(currency=get_currency("GBP"))
     company = get_company()
@@ -40,24 +50,16 @@ def set_up_books(kashflow: Any, username: str, password: str, key: str) -> Simpl
     fiscalyear = set_fiscalyear_invoice_sequences(
         create_fiscalyear(company, today=dt.date.today()))
     fiscalyear.click("create_period")
-    accounts = get_accounts(company)
 
-    taxes = {}
-    for key_, name, rate in [
-            ("vat20", "VAT 20%", Decimal(".20")),
-            ("vat5", "VAT 5%", Decimal(".05")),
-            ("zero", "VAT 0% zero rated", Decimal(0)),
-            ("exempt", "VAT exempt", Decimal(0))]:
-        tax = create_tax(rate, company)
+    for _, name, rate in TAXES:
+        tax = create_tax(Decimal(rate), company)
         tax.name = tax.description = name
         tax.save()
-        taxes[key_] = tax
 
     User = Model.get("res.user")
     Group = Model.get("res.group")
     Company = Model.get("company.company")
-
-    def new_user(login: str, *group_names: str) -> Any:
+    for _, login, group_names in USERS:
         user = User(name=login, login=login)
         for group_name in group_names:
             group, = Group.find([("name", "=", group_name)])
@@ -65,17 +67,31 @@ def set_up_books(kashflow: Any, username: str, password: str, key: str) -> Simpl
         user.companies.append(Company(company.id))
         user.company = Company(company.id)
         user.save()
-        return user
-
-    # The caller's own user (admin) creates and posts the documents and looks at
-    # everything, so it is a KashFlow administrator too.
     root = User(1)
     root.groups.append(Group.find([("name", "=", "KashFlow Administrator")])[0])
     root.save()
-    users = SimpleNamespace(
-        admin=new_user("kashflow_admin", "KashFlow Administrator", "Accounting"),
-        publisher=new_user("publisher", "KashFlow Publisher", "Accounting"),
-        clerk=new_user("clerk", "Accounting"))
+
+
+def set_up_books(kashflow: Any, username: str, password: str, key: str) -> SimpleNamespace:
+    """The books of make_books connected to the mock account (kashflow: a
+    mock_kashflow.MockKashFlow), with accounts and taxes mapped.
+
+    Returns, by name: company, accounts, taxes (vat20, vat5, zero, exempt), users (admin, a
+    KashFlow administrator; publisher; clerk, accounting only), connection and nominals (the
+    KashFlow nominal codes by number).
+    """
+    from proteus import Model, Wizard
+    from trytond.modules.account.tests.tools import get_accounts
+    from trytond.modules.company.tests.tools import get_company
+    from trytond.tests.tools import set_user
+
+    company = get_company()
+    accounts = get_accounts(company)
+    Tax = Model.get("account.tax")
+    taxes = {key_: Tax.find([("name", "=", name)])[0] for key_, name, _ in TAXES}
+    User = Model.get("res.user")
+    users = SimpleNamespace(**{
+        key_: User.find([("login", "=", login)])[0] for key_, login, _ in USERS})
 
     set_user(users.admin)
     Connection = Model.get("kashflow.connection")

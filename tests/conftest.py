@@ -21,12 +21,26 @@ from mock_kashflow import ThreadedMockServer
 # scripts/test's pytest-xdist, which starts the product once. It takes a minute to make, and
 # its mock's faults are server-wide: two of those tests at once would see each other's.
 PRODUCT_TESTS = ("tests/browser/", "tests/test_run_product")
+# The files that take minutes, longest first (CI's --durations): a process starts each as soon
+# as it is free. xdist hands out the files with most tests first, which left the one-test
+# scenario of 200 documents to start last and run alone at the end of the pass.
+LONGEST_FIRST = (
+    "the running product",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst",
+    "addons/dext_kashflow/tests/scenario_kashflow_bookkeeper.rst",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_faults.rst",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish.rst",
+    "addons/dext_kashflow/tests/test_secrets.py",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_files.rst",
+    "addons/dext_kashflow/tests/test_module.py",
+)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """--dist loadfile (scripts/test's): each file's tests in one process, so that its
-    module fixtures are made once; the running product's files count as one."""
+    module fixtures are made once; the running product's files count as one; the files
+    of LONGEST_FIRST before the others."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -35,6 +49,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             return "the running product" if path.startswith(PRODUCT_TESTS) else path
+
+        def _assign_work_unit(self, node) -> None:
+            for scope in LONGEST_FIRST:
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+                    break
+            super()._assign_work_unit(node)
 
     return ByFileProductTogether(config, log)
 

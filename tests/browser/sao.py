@@ -361,15 +361,18 @@ class Sao(Page):
     def open_row(self, text: str | None = None) -> None:
         """Double-click the list row that shows text (the first row without text) to open
         its record in the form."""
-        def row() -> WebElement | None:
+        def cell() -> WebElement | None:
+            # Looked for again when the list is redrawn meanwhile (a stale row or cell).
             rows = self.visible(self.tab(), By.CSS_SELECTOR, ".treeview tbody tr")
-            return next((r for r in rows if text is None or text in r.text), None)
-        found = self.wait(row, f"a row showing {text!r}" if text else "a row")
-        # Hidden columns have no size; a link (many2one) cell opens its own record: the cell
-        # that shows text, else the last visible one.
-        cells = self.visible(found, By.CSS_SELECTOR, "td")
-        cell = next((c for c in cells if text and c.text.strip() == text), cells[-1])
-        ActionChains(self.driver).double_click(cell).perform()
+            found = next((r for r in rows if text is None or text in r.text), None)
+            if found is None:
+                return None
+            # Hidden columns have no size; a link (many2one) cell opens its own record: the
+            # cell that shows text, else the last visible one.
+            cells = self.visible(found, By.CSS_SELECTOR, "td")
+            return next((c for c in cells if text and c.text.strip() == text), cells[-1])
+        found = self.wait(cell, f"a row showing {text!r}" if text else "a row")
+        ActionChains(self.driver).double_click(found).perform()
         self.wait(lambda: self.view() == "form", "the record's form")
 
     def open_page(self, name: str) -> None:

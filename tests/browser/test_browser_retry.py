@@ -28,7 +28,7 @@ def test_a_document_kashflow_could_not_take_is_published_by_itself(
     open_supplier_invoice(plain_user, reference)
     outcome = publish_open_invoice(plain_user, PUBLISH, screenshot="retry-1-unavailable")
     assert outcome.startswith("Not published: KashFlow Unavailable."), outcome
-    assert plain_user.value("kashflow_state") == "Failed"
+    plain_user.wait_for_value("kashflow_state", "Failed")  # the form reloads after the dialog
     assert "retried automatically" in plain_user.value("kashflow_hint")
 
     product.clear_faults()

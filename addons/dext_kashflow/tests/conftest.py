@@ -5,6 +5,9 @@ load_doc_tests does, so that the next one can be restored from the cache
 
 connected_books: what the race tests start from.
 
+The activated database, and the books the publishing tests start from
+(tools.make_books), are made once in DB_CACHE and restored for each test.
+
 scripts/test runs the tests in several processes (pytest-xdist): on
 PostgreSQL each needs a database name of its own (trytond's default is made
 of the second it started), and the first to need the activated database
@@ -19,6 +22,7 @@ import pytest
 
 USER, PASSWORD = 'shop@example.com', 'Secret-1'
 MODULE = 'dext_kashflow'
+BOOKS = f'{MODULE}--make_books'  # activate_modules' name for its cache
 VAR = Path(__file__).resolve().parents[3] / 'var'
 
 # Before trytond.tests.test_tryton reads it (at its import).
@@ -29,12 +33,14 @@ if os.environ.get('PYTEST_XDIST_WORKER') and not os.environ.get('DB_NAME'):
 
 @pytest.fixture(scope='session', autouse=True)
 def db_cache_made():
-    "The activated database in DB_CACHE, made by one process at a time"
+    "The activated database and the books on it in DB_CACHE, made by one process at a time"
     if not os.environ.get('DB_CACHE'):
         return
     from trytond.config import get
-    from trytond.tests.test_tryton import drop_db
+    from trytond.tests.test_tryton import backup_db_cache, drop_db
     from trytond.tests.tools import activate_modules
+
+    from .tools import make_books
 
     # One lock per cache: the passes on SQLite and on PostgreSQL do not wait for each other
     cache = os.environ['DB_CACHE'] + get('database', 'uri', default='')
@@ -42,15 +48,22 @@ def db_cache_made():
     VAR.mkdir(exist_ok=True)
     with lock_file.open('w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not db_cache_exists():  # made as the scenarios make it
+        if not db_cache_exists(MODULE):  # made as the scenarios make it
             activate_modules(MODULE)
+            drop_db()
+        # What activate_modules(MODULE, make_books) restores, made on the
+        # activated database rather than activating the modules again
+        if not db_cache_exists(BOOKS):
+            activate_modules(MODULE)
+            make_books()
+            backup_db_cache(BOOKS)
             drop_db()
 
 
-def db_cache_exists():
+def db_cache_exists(name):
     # trytond's own names for the cache (test_tryton._db_cache_file)
     from trytond.tests.test_tryton import DB_CACHE, _db_cache_file, db_exist
-    cache = _db_cache_file(DB_CACHE, MODULE)
+    cache = _db_cache_file(DB_CACHE, name)
     if DB_CACHE.startswith('postgresql://'):
         return db_exist(cache[len(DB_CACHE) + 1:])
     return os.path.exists(cache)
@@ -80,12 +93,12 @@ def connected_books():
     from trytond.tests.test_tryton import drop_db
     from trytond.tests.tools import activate_modules
 
-    from .tools import MockKashFlow, set_up_books
+    from .tools import MockKashFlow, make_books, set_up_books
 
     kashflow = MockKashFlow()
     try:
         key = kashflow.create_account(USER, PASSWORD)
-        config = activate_modules(MODULE)
+        config = activate_modules(MODULE, make_books)
         books = set_up_books(kashflow, USER, PASSWORD, key)
         books.kashflow, books.username = kashflow, USER
         books.database_name = config.database_name

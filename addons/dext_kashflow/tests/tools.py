@@ -1,6 +1,7 @@
 """Helpers for the scenarios. The mock KashFlow in this process (MockKashFlow)
-and the books they start from (set_up_books) are shared with the benchmarks:
-they live in mock_kashflow and in the repository's demo/books.py."""
+and the books they start from (make_books, then set_up_books) are shared with
+the benchmarks: they live in mock_kashflow and in the repository's
+demo/books.py."""
 import datetime as dt
 import socket
 import sys
@@ -11,7 +12,7 @@ from mock_kashflow import MockKashFlow  # noqa: F401 (for the scenarios)
 
 # The repository the module is installed from (editable), as conftest.py's var/.
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'demo'))
-from books import set_up_books  # noqa: E402, F401 (for the scenarios)
+from books import make_books, set_up_books  # noqa: E402, F401 (for the scenarios)
 
 TIMEOUT = 10
 
