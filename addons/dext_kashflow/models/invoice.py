@@ -193,11 +193,18 @@ class Invoice(metaclass=PoolMeta):
             names = LOCKED_FIELDS & values.keys()
             if not names:
                 continue
+            # The states read at once: a write clears the records' cache, and
+            # each invoice's state would be read again for the whole list.
+            publications = cls.kashflow_publications(invoices)
             for invoice in invoices:
+                publication = publications.get(invoice.id)
+                if not (publication
+                        and publication.state in {'sending', 'published'}):
+                    continue
                 changed = [n for n in names
                     if getattr(getattr(invoice, n), 'id', getattr(invoice, n))
                     != values[n]]
-                if changed and invoice.kashflow_state in {'sending', 'published'}:
+                if changed:
                     raise AccessError(gettext(
                             'dext_kashflow.msg_invoice_kashflow_locked',
                             invoice=invoice.rec_name,
@@ -321,9 +328,14 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_apply_rules(cls, invoices):
         "Copy each partner's rule onto its documents (or the defaults, without one)"
         Rule = Pool().get('kashflow.partner_rule')
-        to_write = []
+        # The documents that take the same values are written together: a
+        # write per document would read the whole list again each time.
+        by_values, rules = {}, {}
         for invoice in invoices:
-            rule = Rule.find(invoice)
+            key = (invoice.company, invoice.party, invoice.type)
+            if key not in rules:
+                rules[key] = Rule.find(invoice)
+            rule = rules[key]
             if rule:
                 values = rule.invoice_values()
             else:
@@ -333,7 +345,11 @@ class Invoice(metaclass=PoolMeta):
             changed = {k: v for k, v in values.items()
                 if getattr(getattr(invoice, k), 'id', getattr(invoice, k)) != v}
             if changed:
-                to_write.extend(([invoice], changed))
+                by_values.setdefault(tuple(sorted(changed.items())), []).append(
+                    invoice)
+        to_write = []
+        for values, group in by_values.items():
+            to_write.extend((group, dict(values)))
         if to_write:
             cls.write(*to_write)
 
