@@ -355,11 +355,15 @@ class Publication(ModelSQL, ModelView):
                 }[step])
 
     def mark_published(self):
+        values = {}
+        if self.state != 'published':
+            # Sending the files again keeps the date it was published.
+            values['published_at'] = dt.datetime.now()
         self._set(state='published', failure=None, message=None, hint=None,
             next_attempt=None, claimed_at=None,
             # An unconfirmed file may still land until then.
             resend_after=self.resend_after if self.file_unconfirmed else None,
-            published_at=self.published_at or dt.datetime.now())
+            **values)
 
     def mark_failed(self, failure, message, hint, next_attempt=None,
             found=None):

@@ -139,7 +139,9 @@ def _run(invoice, batch, interactive, files_only):
     with timed('publish'), Transaction().new_transaction() as transaction, \
             without_check_access():
         Invoice = Pool().get('account.invoice')
-        run = Run(Invoice(invoice.id), transaction, batch)
+        # A task's invoice was read with its batch, which lives as long as
+        # the run: the run's own transaction does not read it again.
+        run = Run(invoice if batch else Invoice(invoice.id), transaction, batch)
         run.start(interactive=interactive, files_only=files_only)
         return run.publication.state
 
@@ -379,6 +381,9 @@ class Run:
         with a warning, and the publisher, having checked KashFlow, may send
         the unconfirmed files again (resend)."""
         publication = self.publication
+        if not files:
+            publication.mark_files_done(False, None)
+            return
         ids = file_ids(publication.attachment_ids, len(files))
         to_send = {NOT_SENT, UNCONFIRMED} if resend else {NOT_SENT}
         for index, attachment in enumerate(files):
