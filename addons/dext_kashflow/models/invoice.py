@@ -24,6 +24,7 @@ from ..publishing import run
 from ..publishing.prepare import company_connection, prepare, prepare_many, reference
 from ..publishing.sides import side_of
 from ..publishing.slices import (
+    NO_SELECTION,
     SLICE_SIZE,
     browse_sliced,
     browse_slices,
@@ -559,7 +560,7 @@ class Invoice(metaclass=PoolMeta):
         "Queue a publishing task for each list of invoices, in their order"
         # Each increasing expected time keeps the first tasks first in the queue.
         for index, task in enumerate(t for t in tasks if t):
-            with Transaction().set_context(queue_name='kashflow',
+            with Transaction().set_context(NO_SELECTION, queue_name='kashflow',
                     queue_expected_at=dt.timedelta(microseconds=index)):
                 cls.__queue__.kashflow_publish_now(task)
 

@@ -49,6 +49,7 @@ from .prepare import (
     totals,
 )
 from .sides import SIDES, call
+from .slices import NO_SELECTION
 from .timing import timed
 
 logger = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ def schedule_retry(publication, when):
     if not config.getboolean('queue', 'worker', default=False):
         return
     Invoice = Pool().get('account.invoice')
-    with Transaction().set_context(queue_name='kashflow',
+    with Transaction().set_context(NO_SELECTION, queue_name='kashflow',
             queue_scheduled_at=max(when - dt.datetime.now(), dt.timedelta(0))):
         Invoice.__queue__.kashflow_publish_due([publication.invoice])
 

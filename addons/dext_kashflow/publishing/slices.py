@@ -6,6 +6,10 @@ end, seconds before any work. Browsing them a slice at a time keeps the cost
 in proportion, for one more query per slice.
 """
 SLICE_SIZE = 100
+# A queued task copies the context it was queued in, and trytond freezes the
+# context for each cache lookup: the ids a person selected (thousands, for a
+# bulk publish) are not the task's to carry.
+NO_SELECTION = {'active_id': None, 'active_ids': None, 'active_model': None}
 
 
 def browse_slices(Model, ids, size=SLICE_SIZE):
