@@ -17,6 +17,7 @@ from trytond.model import ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError, SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from ..exceptions import PublishError
@@ -542,9 +543,8 @@ class Invoice(metaclass=PoolMeta):
             existing = cls.kashflow_publications(invoices)
             new = [i for i in invoices if i.id not in existing]
             try:
-                for start in range(0, len(new), SLICE_SIZE):
-                    Publication.create([Publication.values_for(i)
-                            for i in new[start:start + SLICE_SIZE]])
+                for part in grouped_slice(new, SLICE_SIZE):
+                    Publication.create([Publication.values_for(i) for i in part])
             except SQLConstraintError as error:
                 # Another user pressed Publish on one of them at the same
                 # moment: theirs goes on, nothing is sent twice. (The message
