@@ -1,5 +1,5 @@
-"""Two real queue workers and a user's clicks on the same documents: nothing
-is sent twice.
+"""Real queue workers: with a user's clicks on the same documents, nothing
+is sent twice; what KashFlow's pause held is published when it ends.
 
 Two `trytond-worker` processes share a bulk Publish (one task per chunk of a
 partner's documents) while the user clicks Publish on some of the same
@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 DOCUMENTS = 30
 SUPPLIERS = ["BT Business", "Office Supplies Direct"]
+PAUSE = 4  # seconds: the rate limit's pause, the workers' setting
 
 
 @pytest.fixture
@@ -40,6 +41,8 @@ def workers(connected_books, tmp_path):
             'TRYTOND_QUEUE__WORKER': 'True',
             'TRYTOND_DEXT_KASHFLOW__SECRET_KEYS': config.get(
                 'dext_kashflow', 'secret_keys'),
+            'TRYTOND_DEXT_KASHFLOW__RATE_LIMIT_PAUSE': str(PAUSE),
+            'TRYTOND_DEXT_KASHFLOW__RETRY_DELAYS': '1',
             })
     worker = Path(sys.executable).parent / 'trytond-worker'
     logs = [tmp_path / f'worker-{i}.log' for i in (1, 2)]
@@ -60,13 +63,12 @@ def workers(connected_books, tmp_path):
             process.wait(timeout=30)
 
 
-def test_two_workers_and_a_click_never_send_a_document_twice(
-        connected_books, workers):
-    from proteus import Model, Wizard
+def posted_bills(books, count):
+    """count bills posted, of two suppliers in turn, oldest first"""
+    from proteus import Model
     from trytond.modules.account.tests.tools import get_accounts
     from trytond.tests.tools import set_user
 
-    books = connected_books
     Party = Model.get('party.party')
     parties = [Party(name=name) for name in SUPPLIERS]
     Party.save(parties)
@@ -74,13 +76,12 @@ def test_two_workers_and_a_click_never_send_a_document_twice(
     books.connection.click('refresh')
     set_user(1)
 
-    # Posted bills of two suppliers, oldest first; three chunks to share.
     Invoice = Model.get('account.invoice')
     Tax = Model.get('account.tax')
     expense = get_accounts()['expense']
     today = dt.date.today()
     invoices = []
-    for n in range(DOCUMENTS):
+    for n in range(count):
         invoice = Invoice(type='in', party=parties[n % 2], invoice_date=today,
             reference=f'WORKERS-{n:02d}')
         line = invoice.lines.new()
@@ -92,6 +93,18 @@ def test_two_workers_and_a_click_never_send_a_document_twice(
         invoices.append(invoice)
     Invoice.save(invoices)
     Invoice.click(invoices, 'post')
+    return invoices
+
+
+def test_two_workers_and_a_click_never_send_a_document_twice(
+        connected_books, workers):
+    from proteus import Model, Wizard
+    from trytond.tests.tools import set_user
+
+    books = connected_books
+    Invoice = Model.get('account.invoice')
+    # Three chunks to share.
+    invoices = posted_bills(books, DOCUMENTS)
     references = sorted(i.reference for i in invoices)
 
     books.kashflow.fault('*', 'delay', times=10**6, delay_ms=100)
@@ -133,3 +146,45 @@ def test_two_workers_and_a_click_never_send_a_document_twice(
     # Both workers took part.
     for log in workers:
         assert '<Task ' in log.read_text(), log.read_text()[-2000:]
+
+
+def test_what_the_pause_held_is_published_when_it_ends(connected_books, workers):
+    from proteus import Model, Wizard
+    from trytond.tests.tools import set_user
+
+    books = connected_books
+    Invoice = Model.get('account.invoice')
+    invoices = posted_bills(books, 2)
+    ids = [i.id for i in invoices]
+
+    def states():
+        return sorted(i.kashflow_state for i in Invoice.find([('id', 'in', ids)]))
+
+    def wait_for(wanted, seconds):
+        deadline = time.monotonic() + seconds
+        while states() != wanted and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return states()
+
+    # KashFlow says "too many requests" to every bill: the workers find the
+    # first refused and the connection paused, and the other held by the
+    # pause or refused too.
+    books.kashflow.fault('InsertReceipt', 'rate_limit', times=100)
+    set_user(books.users.publisher)
+    publish = Wizard('kashflow.publish', invoices)
+    publish.execute('publish')
+    assert publish.form.queued == 2
+    deadline = time.monotonic() + 30
+    while (not any(i.kashflow_failure for i in Invoice.find([('id', 'in', ids)]))
+            and time.monotonic() < deadline):
+        time.sleep(0.2)
+    books.kashflow.clear_faults()
+    assert states() != ['published', 'published']
+
+    # KashFlow takes bills again: both are published as the pause ends, not
+    # when a worker next happens to wake up (a minute later).
+    assert wait_for(['published', 'published'], PAUSE + 15) == [
+        'published', 'published']
+    receipts = books.kashflow.account(books.username)['receipts']
+    assert sorted(r['CustomerReference'] for r in receipts) == [
+        'WORKERS-00', 'WORKERS-01']
