@@ -6,12 +6,15 @@ of problems, all of them at once, in words a bookkeeper understands.
 prepare_many() does the same for many invoices, reading what they share
 (connections, mappings, partners, files) once. Nothing here talks to KashFlow.
 """
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sql import Null
+from sql.aggregate import Min
 from trytond.i18n import gettext
 from trytond.pool import Pool
-from trytond.transaction import inactive_records
+from trytond.transaction import Transaction, inactive_records
 
 from kashflow.models import Attachment, Document, DocumentLine
 
@@ -68,6 +71,7 @@ class Lookups:
         self._lines = {}  # by invoice id
         self._line_taxes = {}  # by line id
         self._tax_lines = {}  # by invoice id
+        self._due_dates = {}  # by invoice id
         self._mappings = {}
         self._partners = {}
         self._files = {}
@@ -165,6 +169,26 @@ class Lookups:
             self._tax_lines[row['invoice']].append(TaxLine(row['amount'],
                     taxes.get(row['tax']), row['description']))
 
+    def due_date(self, invoice):
+        "The first maturity date of invoice's lines to pay, or None"
+        if invoice.id not in self._due_dates:
+            return _due_date(invoice)
+        return self._due_dates[invoice.id]
+
+    def read_due_dates(self, invoices):
+        """Read the due dates of many invoices at once (the lines to pay of
+        each, as Tryton finds them, without making a record of each)"""
+        Invoice = Pool().get('account.invoice')
+        query = Invoice._query_lines_to_pay(invoices)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*query.select(query.invoice, Min(query.maturity_date),
+                where=query.maturity_date != Null, group_by=[query.invoice]))
+        self._due_dates.update(dict.fromkeys((i.id for i in invoices), None))
+        for invoice_id, date in cursor:
+            # SQLite gives the text of the date
+            self._due_dates[invoice_id] = (dt.date.fromisoformat(date)
+                if isinstance(date, str) else date)
+
     def files(self, invoice):
         if invoice.id not in self._files:
             self._files[invoice.id] = invoice_files(invoice)
@@ -196,6 +220,7 @@ def prepare_many(invoices, lookups=None):
         lookups.read_partners(model, connection, parties)
     lookups.read_files([i for i in invoices if side_of(i).files])
     lookups.read_lines(invoices)
+    lookups.read_due_dates(invoices)
     return {i.id: prepare(i, lookups.connection(i.company), lookups)
         for i in invoices}
 
@@ -234,7 +259,7 @@ def prepare(invoice, connection, lookups=None):
         prepared.document = Document(
             party_id=prepared.partner.kashflow_id if prepared.partner else 0,
             date=invoice.invoice_date,
-            due_date=_due_date(invoice),
+            due_date=lookups.due_date(invoice),
             reference=document_reference,
             project_id=(invoice.kashflow_project.kashflow_id
                 if invoice.kashflow_project else 0),

@@ -2,8 +2,10 @@
 is sent twice; what KashFlow's pause held is published when it ends.
 
 Two `trytond-worker` processes share a bulk Publish (one task per chunk of a
-partner's documents) while the user clicks Publish on some of the same
-documents, and a second bulk Publish of all of them is queued too. KashFlow
+partner's documents; the Publish click commits its tasks part by part, so the
+workers start on the first part while the next is checked) while the user
+clicks Publish on some of the same documents, and a second bulk Publish of
+all of them is queued too. KashFlow
 answers every call after 100 ms, so that they overlap. The workers need the
 database's LISTEN/NOTIFY and a database other processes share: PostgreSQL
 only (CI runs the module's tests there too).
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.skipif(
     backend.name != 'postgresql',
     reason="needs trytond-worker, which waits on PostgreSQL's LISTEN/NOTIFY")
 
-DOCUMENTS = 30
+DOCUMENTS = 130  # more than one part of the click (SLICE_SIZE)
 SUPPLIERS = ["BT Business", "Office Supplies Direct"]
 PAUSE = 4  # seconds: the rate limit's pause, the workers' setting
 
@@ -99,11 +101,12 @@ def posted_bills(books, count):
 def test_two_workers_and_a_click_never_send_a_document_twice(
         connected_books, workers):
     from proteus import Model, Wizard
+    from trytond.modules.dext_kashflow.publishing.slices import SLICE_SIZE
     from trytond.tests.tools import set_user
 
+    assert DOCUMENTS > SLICE_SIZE
     books = connected_books
     Invoice = Model.get('account.invoice')
-    # Three chunks to share.
     invoices = posted_bills(books, DOCUMENTS)
     references = sorted(i.reference for i in invoices)
 
@@ -132,7 +135,7 @@ def test_two_workers_and_a_click_never_send_a_document_twice(
     def published():
         return [i for i in Invoice.find([('id', 'in', [i.id for i in invoices])])
             if i.kashflow_state == 'published']
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while len(published()) < DOCUMENTS and time.monotonic() < deadline:
         time.sleep(0.5)
     books.kashflow.clear_faults()
