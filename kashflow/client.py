@@ -74,6 +74,10 @@ LISTS: dict[str, tuple[str, Callable[[Raw], Any]]] = {
     "customers": ("GetCustomers", convert.to_customer),
 }
 
+# The parts of a document that a list of documents without their lines does not read
+# (to_document reads no delivery address).
+DOCUMENT_DETAILS = frozenset({"Lines", "DeliveryAddress"})
+
 SETTINGS = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
                          forbid_entities=True, forbid_external=True)
 
@@ -119,7 +123,7 @@ class KashFlowClient:
                                  settings=SETTINGS)
         self._service = self._zeep.create_service(BINDING, url)
         self._binding = self._service._binding
-        self._list_readers: dict[str, ListReader] = {}
+        self._list_readers: dict[tuple[str, frozenset[str]], ListReader] = {}
         self._build = Builder(self._zeep)
 
     def __repr__(self) -> str:
@@ -195,13 +199,16 @@ class KashFlowClient:
         return records
 
     def _read_list(self, operation: str, to_model: Callable[[Raw], T],
-                   unless: str | None) -> Listed[T]:
-        reader = self._list_readers.get(operation)
+                   unless: str | None, skip: frozenset[str] = frozenset(),
+                   **params: Any) -> Listed[T]:
+        """skip: elements of each record not read (see ListReader); params: the call's."""
+        reader = self._list_readers.get((operation, skip))
         if reader is None:
-            reader = self._list_readers[operation] = ListReader(self._binding, operation)
+            reader = ListReader(self._binding, operation, skip)
+            self._list_readers[(operation, skip)] = reader
         listing = ListCall(reader, unless)
         started = time.perf_counter()
-        raw = self._call(operation, listing=listing)
+        raw = self._call(operation, listing=listing, **params)
         read = time.perf_counter()
         models = None if listing.unchanged else [
             to_model(record) for record in reader.records(raw)]
@@ -319,9 +326,12 @@ class KashFlowClient:
     def get_receipt(self, number: int) -> Document:
         return self._document("GetReceipt", "receipt", number, ReceiptNumber=number)
 
-    def get_receipts_for_supplier(self, supplier_id: int) -> list[Document]:
-        result = self._result("GetReceiptsForSupplier", SupplierID=supplier_id)
-        return [convert.to_document(r) for r in items(result, "Invoice")]
+    def get_receipts_for_supplier(self, supplier_id: int, lines: bool = True,
+                                  ) -> list[Document]:
+        """The supplier's receipts. lines=False, when only the documents themselves are
+        wanted: their lines are not read (much faster for a supplier with many; an odd
+        answer left to zeep may still bring them)."""
+        return self._documents("GetReceiptsForSupplier", lines, SupplierID=supplier_id)
 
     def get_receipts_page(self, page: int = 1, per_page: int = 100,
                           filter_by: str = "All") -> ReceiptPage:
@@ -356,9 +366,19 @@ class KashFlowClient:
     def get_invoice(self, number: int) -> Document:
         return self._document("GetInvoice", "invoice", number, InvoiceNumber=number)
 
-    def get_invoices_for_customer(self, customer_id: int) -> list[Document]:
-        result = self._result("GetInvoicesForCustomer", CustID=customer_id)
-        return [convert.to_document(r) for r in items(result, "Invoice")]
+    def get_invoices_for_customer(self, customer_id: int, lines: bool = True,
+                                  ) -> list[Document]:
+        """The customer's invoices; without their lines (lines=False) as for receipts."""
+        return self._documents("GetInvoicesForCustomer", lines, CustID=customer_id)
+
+    def _documents(self, operation: str, lines: bool, **params: Any) -> list[Document]:
+        if lines:
+            result = self._result(operation, **params)
+            return [convert.to_document(r) for r in items(result, "Invoice")]
+        records = self._read_list(operation, convert.to_document, None,
+                                  skip=DOCUMENT_DETAILS, **params).records
+        assert records is not None  # read, as no digest was given
+        return records
 
     def delete_invoice(self, number: int) -> None:
         self._call("DeleteInvoice", InvoiceNumber=number)

@@ -140,9 +140,14 @@ class Record(Mapping[str, Any]):
 
 
 class ListReader:
-    """Reads the answer of one list operation of the binding, as zeep would give it."""
+    """Reads the answer of one list operation of the binding, as zeep would give it.
 
-    def __init__(self, binding: SoapBinding, operation: str) -> None:
+    skip: elements of a record not read (None in the record), whatever their type: the
+    lines of each document in a list of documents, when only the documents are wanted.
+    """
+
+    def __init__(self, binding: SoapBinding, operation: str,
+                 skip: frozenset[str] = frozenset()) -> None:
         body = binding.get(operation).output.body
         if body is None:
             raise NotAList(f"{operation} has no answer body")
@@ -157,15 +162,19 @@ class ListReader:
         self.item_name, item = result.type.elements[0]
         fields = item.type.elements
         if item.max_occurs != "unbounded" or item.type.attributes or not all(
-                isinstance(field.type, AnySimpleType) for _, field in fields):
+                isinstance(field.type, AnySimpleType) or name in skip
+                for name, field in fields):
             raise NotAList(f"{operation}'s {self.item_name} is not a flat record")
+        if not skip <= {name for name, _ in fields}:
+            raise NotAList(f"{operation}'s {self.item_name} has no {sorted(skip)}")
+        self._skip = skip
         self._result = result.qname.text
         self._item = item.qname.text
         # The answer's elements in order: the list, Status, StatusDetail.
         self._outputs = {element.qname.text: (index, name, element.type)
                          for index, (name, element) in enumerate(outputs.items())}
         self._answer_may_follow = may_follow(list(outputs.values()))
-        self._types = {name: None if reads_as_is(field.type) else field.type
+        self._types = {name: None if name in skip or reads_as_is(field.type) else field.type
                        for name, field in fields}
         self._names = [name for name, _ in fields]
         self._position = {field.qname.text: index for index, (_, field) in enumerate(fields)}
@@ -216,8 +225,10 @@ class ListReader:
         # zeep types an element by its xsi:type: such a record is not plain.
         if not names or typed and any(child.get(XSI_TYPE) is not None for child in element):
             return None
-        return Record(dict(zip(names, [child.text for child in element], strict=True)),
-                      self._types)
+        texts = dict(zip(names, [child.text for child in element], strict=True))
+        for name in self._skip.intersection(texts):
+            texts[name] = None
+        return Record(texts, self._types)
 
     def _names_in_order(self, tags: tuple[str, ...]) -> tuple[str, ...] | None:
         """The names of the elements tags, if zeep reads them as plain: in order, one of

@@ -6,8 +6,10 @@ The reference is zeep's own reading of the same bytes (its binding's process_rep
 the client's conversion: the client's path before lists were read with lxml.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -20,7 +22,7 @@ from kashflow import KashFlowClient, convert
 from kashflow.client import BINDING, SETTINGS, wsdl_document
 from kashflow.errors import AuthenticationError, UnexpectedResponseError, ValidationError
 from kashflow.list_reader import ListFigures, ListReader
-from kashflow.models import Supplier
+from kashflow.models import Document, DocumentLine, Supplier
 
 # client method, KashFlow operation, the client's conversion of one record
 LISTS: list[tuple[str, str, Callable]] = [
@@ -347,3 +349,31 @@ def test_a_list_answered_as_before_is_not_read_again(client, kashflow_account, c
     assert changed.digest != first.digest
     assert [s.name for s in changed.records if s.id == supplier.id] == ["Renamed Ltd"]
 
+
+
+# Documents without their lines ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["receipts", "invoices"])
+def test_documents_without_their_lines_read_as_zeep_reads_them(client, demo, kind):
+    """A partner's documents, read without their lines (what the duplicate check needs):
+    every other field as zeep reads it, for the thousands of a busy partner."""
+    nominal = demo.nominal_ids[7502 if kind == "receipts" else 4000]
+    if kind == "receipts":
+        party, insert = demo.suppliers["BT01"].id, client.insert_receipt
+        read = client.get_receipts_for_supplier
+    else:
+        party, insert = demo.customers["ACME01"].id, client.insert_invoice
+        read = client.get_invoices_for_customer
+    for i in range(3):
+        insert(Document(party_id=party, date=dt.date(2026, 11, 1 + i), reference=f"DOC-{i}",
+                        lines=[DocumentLine(quantity=D(1), rate=D("10.00") * (i + 1),
+                                            nominal_id=nominal, vat_rate=D(20),
+                                            vat_amount=D("2.00") * (i + 1),
+                                            description=f"Line {n}") for n in range(2)]))
+    whole = read(party)
+    assert [len(d.lines) for d in whole] == [2, 2, 2]
+    headers = read(party, lines=False)
+    assert headers == [replace(d, lines=[]) for d in whole]
+    assert [(d.reference, d.gross_amount) for d in headers] == [
+        ("DOC-0", D("24.00")), ("DOC-1", D("48.00")), ("DOC-2", D("72.00"))]

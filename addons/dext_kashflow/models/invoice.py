@@ -8,10 +8,10 @@ person clicks is published at once and the outcome shown to them
 small tasks several workers can share.
 """
 import datetime as dt
-import re
 
 import trytond.config as config
 from sql.conditionals import Case, Coalesce
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError, SQLConstraintError
@@ -22,7 +22,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from ..exceptions import PublishError
 from ..publishing import run
-from ..publishing.prepare import company_connection, prepare, prepare_many, reference
+from ..publishing.prepare import company_connection, prepare, prepare_many
 from ..publishing.sides import side_of
 from ..publishing.slices import (
     NO_SELECTION,
@@ -31,6 +31,7 @@ from ..publishing.slices import (
     browse_slices,
     search_sliced,
 )
+from ..publishing.tasks import TASK_SIZE, plan_tasks, publish_order, read_to_publish
 from ..publishing.timing import timed
 from .publication import CLAIM_TIMEOUT, FAILURES
 from .rule import DESTINATIONS, RULE_FIELDS
@@ -53,9 +54,6 @@ LOCKED_FIELDS = {
     }
 # The real KashFlow's web application; a mock serves its pages beside its API.
 KASHFLOW_WEB = 'https://app.kashflow.com'
-# The most documents one queued task publishes: a bulk publish is split into
-# tasks that several workers share.
-TASK_SIZE = 20
 
 
 class Invoice(metaclass=PoolMeta):
@@ -517,7 +515,7 @@ class Invoice(metaclass=PoolMeta):
         oldest documents while the others are checked.
         Return the number queued, and [(document name, [problem])]."""
         queued, problems = 0, []
-        tasks = [[i.id for i in task] for task in cls.kashflow_tasks(invoices)]
+        tasks = cls.kashflow_tasks(invoices)
         tasks_per_part = max(1, SLICE_SIZE // TASK_SIZE)
         for start in range(0, len(tasks), tasks_per_part):
             part = tasks[start:start + tasks_per_part]
@@ -544,8 +542,8 @@ class Invoice(metaclass=PoolMeta):
             new = [i for i in invoices if i.id not in existing]
             try:
                 for part in grouped_slice(new, SLICE_SIZE):
-                    Publication.create([Publication.values_for(i) for i in part])
-            except SQLConstraintError as error:
+                    Publication.create_queued(list(part))
+            except backend.DatabaseIntegrityError as error:
                 # Another user pressed Publish on one of them at the same
                 # moment: theirs goes on, nothing is sent twice. (The message
                 # is read in a new transaction: this one is aborted.)
@@ -566,30 +564,9 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def kashflow_tasks(cls, invoices):
-        """A bulk publish as tasks that several workers can share: the
-        documents of one partner together, oldest first, at most TASK_SIZE
-        per task; a task reads its partner's documents in KashFlow once, for
-        the duplicate check. The oldest documents' tasks come first.
-
-        Documents of a partner with the same reference go in one task, so
-        that the duplicate check stops the second, as when one task
-        published them all (two tasks at once would both send theirs)."""
-        tasks, partners = [], {}
-        for invoice in sorted(invoices, key=cls.kashflow_publish_order):
-            partner = partners.setdefault(
-                (invoice.company.id, invoice.type, invoice.party.id),
-                {'task': None, 'references': {}})
-            key = reference(invoice).strip().casefold()
-            task = partner['references'].get(key) if key else None
-            if task is None:
-                if partner['task'] is None or len(partner['task']) >= TASK_SIZE:
-                    partner['task'] = []
-                    tasks.append(partner['task'])
-                task = partner['task']
-            task.append(invoice)
-            if key:
-                partner['references'][key] = task
-        return tasks
+        """A bulk publish as tasks that several workers can share, as lists
+        of invoice ids (see publishing/tasks.py)"""
+        return plan_tasks(read_to_publish([int(i) for i in invoices]))
 
     @classmethod
     def kashflow_publish_now(cls, invoices):
@@ -597,18 +574,11 @@ class Invoice(metaclass=PoolMeta):
         KashFlow's numbers follow the dates"""
         with timed('task'), without_check_access(), run.Batch() as batch:
             ordered = sorted(browse_sliced(cls, invoices),
-                key=cls.kashflow_publish_order)
+                key=publish_order)
             for part in browse_slices(cls, ordered):
                 batch.prepare(part)
                 for invoice in part:
                     run.publish(invoice, batch)
-
-    @staticmethod
-    def kashflow_publish_order(invoice):
-        "By date, then number as people read it (9 before 10)"
-        number = [int(part) if part.isdigit() else part
-            for part in re.split(r'(\d+)', invoice.number or '')]
-        return (invoice.invoice_date or dt.date.max, number, invoice.id)
 
     @classmethod
     def kashflow_retry_due(cls):

@@ -14,6 +14,7 @@ from sql import Null
 from sql.aggregate import Min
 from trytond.i18n import gettext
 from trytond.pool import Pool
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, inactive_records
 
 from kashflow.models import Attachment, Document, DocumentLine
@@ -25,6 +26,8 @@ ZERO = Decimal(0)
 # The longest texts KashFlow keeps: a document's reference, a line's description.
 REFERENCE_LENGTH = 50
 DESCRIPTION_LENGTH = 500
+# The invoices whose lines are read together (a few lines each).
+LINES_SLICE = 30
 # Files KashFlow shows on a purchase: PDFs and images.
 ATTACHMENT_TYPES = {
     'pdf': 'application/pdf', 'png': 'image/png', 'jpg': 'image/jpeg',
@@ -138,7 +141,13 @@ class Lookups:
     def read_lines(self, invoices):
         """Read the lines, their taxes and the tax lines of many invoices
         together, as ids and values: reading them through each invoice's
-        fields makes records for every line and every tax of every line."""
+        fields makes records for every line and every tax of every line.
+        A few invoices at a time: trytond makes the records a search finds
+        at a cost that grows with the square of their number."""
+        for part in grouped_slice(invoices, LINES_SLICE):
+            self._read_lines(list(part))
+
+    def _read_lines(self, invoices):
         pool = Pool()
         Line = pool.get('account.invoice.line')
         LineTax = pool.get('account.invoice.line-account.tax')

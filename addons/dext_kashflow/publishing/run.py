@@ -340,7 +340,7 @@ class Run:
             return
         found = self.known.find(self.connection.id, self.prepared.kind,
             document.party_id, document.reference,
-            lambda: self.call('duplicates', self._kashflow, 'partner_documents',
+            lambda: self.call('duplicates', self._partner_documents,
                 document.party_id, log_ok=False))
         if not found:
             return
@@ -512,9 +512,13 @@ class Run:
         fail(self.publication, found.failure, found.message, found.hint,
             retry=found.retry, next_attempt=next_attempt)
 
-    def _kashflow(self, method, *args):
+    def _kashflow(self, method, *args, **kwargs):
         "Call the client's method for this side (see sides.Side)"
-        return call(self.client, self.side, method, *args)
+        return call(self.client, self.side, method, *args, **kwargs)
+
+    def _partner_documents(self, party_id):
+        "The partner's documents in KashFlow, without their lines (not needed)"
+        return self._kashflow('partner_documents', party_id, lines=False)
 
     def _find_partner(self, partner):
         "The partner an earlier run created, found by its name"
@@ -527,7 +531,7 @@ class Run:
         # The document sent carries no totals (KashFlow computes them): compare
         # with what KashFlow computes from its lines.
         gross = sum(totals(document.lines))
-        matches = [d for d in self._kashflow('partner_documents', document.party_id)
+        matches = [d for d in self._partner_documents(document.party_id)
             if d.reference == document.reference and d.date == document.date
             and d.gross_amount == gross]
         if len(matches) > 1:

@@ -50,6 +50,6 @@ def side_of(invoice):
     return SIDES['receipt' if invoice.type == 'in' else 'invoice']
 
 
-def call(client, side, method, *args):
+def call(client, side, method, *args, **kwargs):
     "Call the client's method named by side's field method"
-    return getattr(client, getattr(side, method))(*args)
+    return getattr(client, getattr(side, method))(*args, **kwargs)

@@ -99,7 +99,7 @@ class DextKashflowTestCase(
         import datetime as dt
         from types import SimpleNamespace
 
-        from ..models.invoice import Invoice
+        from ..publishing.tasks import publish_order
         day = dt.date(2026, 3, 1)
         invoices = [
             SimpleNamespace(id=1, invoice_date=day, number='SUP-10'),
@@ -107,33 +107,30 @@ class DextKashflowTestCase(
             SimpleNamespace(id=3, invoice_date=day, number='SUP-9'),
             ]
         self.assertEqual(
-            [i.id for i in sorted(invoices, key=Invoice.kashflow_publish_order)],
-            [2, 3, 1])
+            [i.id for i in sorted(invoices, key=publish_order)], [2, 3, 1])
 
     def test_bulk_publish_tasks_by_partner(self):
         "A bulk publish is one task per partner's documents, at most 20 each, oldest first"
         import datetime as dt
-        from types import SimpleNamespace
 
-        from ..models.invoice import TASK_SIZE, Invoice
+        from ..publishing.tasks import TASK_SIZE, ToPublish, plan_tasks
         day = dt.date(2026, 3, 1)
-        company = SimpleNamespace(id=1)
-        supplier, customer = SimpleNamespace(id=10), SimpleNamespace(id=11)
+        company, supplier, customer = 1, 10, 11
 
         def invoice(id_, party, type_='in', days=0, reference=None):
-            return SimpleNamespace(id=id_, company=company, party=party, type=type_,
+            return ToPublish(id=id_, company=company, type=type_, party=party,
                 invoice_date=day + dt.timedelta(days), number=f'N-{id_}',
                 reference=reference)
         invoices = [invoice(i, supplier, days=i) for i in range(1, 46)]
         # Two bills with the same reference go in one task: the duplicate
         # check stops the second.
-        invoices[4].reference, invoices[29].reference = 'BT-7', ' bt-7 '
+        invoices[4] = invoice(5, supplier, days=5, reference='BT-7')
+        invoices[29] = invoice(30, supplier, days=30, reference=' bt-7 ')
         # The customer's documents are older: their task comes first.
         invoices += [invoice(100, customer, 'out', -2), invoice(101, customer, 'out', -1),
             invoice(102, supplier, 'out', -3)]
-        tasks = Invoice.kashflow_tasks(invoices)
         self.assertEqual(TASK_SIZE, 20)
-        self.assertEqual([[i.id for i in task] for task in tasks], [
+        self.assertEqual(plan_tasks(invoices), [
                 [102], [100, 101], [*range(1, 21), 30],
                 [*range(21, 30), *range(31, 42)], list(range(42, 46))])
 

@@ -185,3 +185,45 @@ def test_two_users_press_publish_at_once(books):
     assert [p.state for p in publications] == ['published']
     receipts = books.kashflow.account(books.username)['receipts']
     assert [r['CustomerReference'] for r in receipts] == ['RACE-1']
+
+
+def test_two_users_queue_the_same_selection_at_once(books):
+    """Two users run Publish on selections with the same document, never
+    published, at the same moment: one queues it, the other is told that
+    someone else started, and the document has one publication"""
+    from trytond.exceptions import UserError
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    barrier = threading.Barrier(2)
+    queued, told = [], []
+
+    def queue():
+        with Transaction().start(books.database_name, 0) as transaction:
+            Invoice = Pool().get('account.invoice')
+            invoice = Invoice(books.invoice.id)
+            # Both see it never published before either queues it.
+            assert invoice.kashflow_state == 'not_published'
+            barrier.wait()
+            try:
+                Invoice.kashflow_mark_queued([invoice])
+                transaction.commit()
+                queued.append(invoice.id)
+            except UserError as error:
+                transaction.rollback()
+                told.append(error.message)
+
+    threads = [threading.Thread(target=queue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert queued == [books.invoice.id]
+    assert told == ["Someone else started publishing this document (or one of the "
+        "selected documents) to KashFlow at the same moment. It is sent once, by "
+        "them: reload to see how it went."]
+
+    from proteus import Model
+    publications = Model.get('kashflow.publication').find(
+        [('invoice', '=', books.invoice.id)])
+    assert [p.state for p in publications] == ['queued']
