@@ -579,6 +579,7 @@ class Invoice(metaclass=PoolMeta):
                 batch.prepare(part)
                 for invoice in part:
                     run.publish(invoice, batch)
+            batch.push_retries()
 
     @classmethod
     def kashflow_retry_due(cls):

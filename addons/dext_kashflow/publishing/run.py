@@ -55,6 +55,10 @@ from .timing import timed
 logger = logging.getLogger(__name__)
 
 
+# The retries of a batch's documents due within this of each other share a task.
+RETRY_TOGETHER = dt.timedelta(seconds=5)
+
+
 class Stop(Exception):
     "This run cannot go further; the publication says why"
 
@@ -71,6 +75,7 @@ class Batch:
         self.publications = {}  # their ids, by invoice id
         self.clients = {}  # by connection id
         self.expired = set()  # the connections a run found expired
+        self.retries = []  # (when, invoice id) of the documents to retry
         self.prepare(invoices)
 
     def prepare(self, invoices):
@@ -109,6 +114,21 @@ class Batch:
                 and self.connection(invoice.company)):
             return prepared
         return None
+
+    def push_retries(self):
+        """Queue the retries of the batch's documents: one task for those due
+        within RETRY_TOGETHER of each other, due when the last of them is.
+        (A pause holds every document after the one KashFlow slowed down: a
+        task each would read their partner's documents again, each.) Should
+        the task die first, the retry cron finds them."""
+        groups = []
+        for when, invoice_id in sorted(self.retries):
+            if not groups or when - groups[-1][0][0] > RETRY_TOGETHER:
+                groups.append([])
+            groups[-1].append((when, invoice_id))
+        for group in groups:
+            push_retry([i for _, i in group], group[-1][0])
+        self.retries.clear()
 
     def client(self, connection):
         "The connection's client for the whole batch (closed with it)"
@@ -154,26 +174,35 @@ def checkpoint(publication):
 
 
 def fail(publication, failure, message, hint, retry=False, next_attempt=None,
-        found=None):
+        found=None, batch=None):
     if retry and not next_attempt:
         next_attempt = dt.datetime.now() + publication.retry_delay()
     if next_attempt:
-        schedule_retry(publication, next_attempt)
+        schedule_retry(publication, next_attempt, batch)
     publication.mark_failed(failure, message, hint, next_attempt=next_attempt,
         found=found)
     publication.flush()  # committed as the run's transaction ends
     raise Stop
 
 
-def schedule_retry(publication, when):
-    """With queue workers, a task due at when retries the document on time;
+def schedule_retry(publication, when, batch=None):
+    """Retry the document at when: in a batch, with the batch's others due
+    about then, as its task ends (Batch.push_retries); else at once."""
+    if batch is not None:
+        batch.retries.append((when, publication.invoice.id))
+    else:
+        push_retry([publication.invoice.id], when)
+
+
+def push_retry(invoice_ids, when):
+    """With queue workers, a task due at when retries the documents on time;
     without, the retry cron does (a task now would run at once)."""
     if not config.getboolean('queue', 'worker', default=False):
         return
     Invoice = Pool().get('account.invoice')
     with Transaction().set_context(NO_SELECTION, queue_name='kashflow',
             queue_scheduled_at=max(when - dt.datetime.now(), dt.timedelta(0))):
-        Invoice.__queue__.kashflow_publish_due([publication.invoice])
+        Invoice.__queue__.kashflow_publish_due(invoice_ids)
 
 
 class Run:
@@ -239,11 +268,15 @@ class Run:
             checkpoint(publication)
             raise
 
+    def fail(self, *args, **kwargs):
+        "Show the failure on the publication, its retry in the batch, and stop"
+        fail(self.publication, *args, batch=self.batch, **kwargs)
+
     def wait_for_pace(self):
         "Send nothing while KashFlow asked any run on this connection to slow down"
         until = pace.paused_until(self.connection)
         if until:
-            schedule_retry(self.publication, until)
+            schedule_retry(self.publication, until, self.batch)
             self.publication.mark_paused(until, gettext('dext_kashflow.msg_paused',
                     time=local_time(self.invoice.company, until)))
             self.publication.flush()  # committed as the run's transaction ends
@@ -259,7 +292,7 @@ class Run:
             return self.connection.client(interactive=interactive)
         except SecretKeyError as error:
             # Encrypted with a key this server no longer has: nothing was sent.
-            fail(self.publication, 'setup', error.message,
+            self.fail('setup', error.message,
                 gettext('dext_kashflow.msg_hint_reconnect'))
 
     # Steps --------------------------------------------------------------
@@ -274,7 +307,7 @@ class Run:
         problems = self.prepared.problems
         if problems:
             self.publication.add_log('check', 'error', received=problems)
-            fail(self.publication, 'invalid', '\n'.join(problems),
+            self.fail('invalid', '\n'.join(problems),
                 gettext('dext_kashflow.msg_hint_invalid'))
 
     def partner(self):
@@ -347,7 +380,7 @@ class Run:
         self.publication.add_log('duplicates', 'error', received={
                 'found': [d.number for d in found]})
         single = found[0] if len(found) == 1 else None
-        fail(self.publication, 'duplicate', gettext(
+        self.fail('duplicate', gettext(
                 'dext_kashflow.msg_publish_duplicate',
                 party=self.invoice.party.rec_name, reference=document.reference,
                 numbers=', '.join(str(d.number) for d in found)),
@@ -452,7 +485,7 @@ class Run:
         again once it can no longer land."""
         until = self.publication.resend_after
         if until and dt.datetime.now() < until:
-            fail(self.publication, 'unclear', gettext(
+            self.fail('unclear', gettext(
                     'dext_kashflow.msg_failure_not_found_yet',
                     time=local_time(self.invoice.company, until)),
                 gettext('dext_kashflow.msg_hint_not_found_yet'),
@@ -509,7 +542,7 @@ class Run:
             self.connection.expire(found.message)
             if self.batch:
                 self.batch.expired.add(self.connection.id)
-        fail(self.publication, found.failure, found.message, found.hint,
+        self.fail(found.failure, found.message, found.hint,
             retry=found.retry, next_attempt=next_attempt)
 
     def _kashflow(self, method, *args, **kwargs):
@@ -535,7 +568,7 @@ class Run:
             if d.reference == document.reference and d.date == document.date
             and d.gross_amount == gross]
         if len(matches) > 1:
-            fail(self.publication, 'refused', gettext(
+            self.fail('refused', gettext(
                     'dext_kashflow.msg_publish_found_twice',
                     count=len(matches),
                     numbers=', '.join(str(d.number) for d in matches)),

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 
 from trytond import backend
+from trytond.model import fields
 from trytond.pool import Pool
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .prepare import reference
@@ -75,7 +76,7 @@ def read_to_publish(invoice_ids):
     for part in grouped_slice(invoice_ids, backend.MAX_QUERY_PARAMS):
         cursor.execute(*table.select(table.id, table.company, table.type,
                 table.party, table.invoice_date, table.number, table.reference,
-                where=reduce_ids(table.id, part)))
+                where=fields.SQL_OPERATORS['in'](table.id, list(part))))
         for id_, company, type_, party, date, number, reference_ in cursor:
             if isinstance(date, str):  # SQLite gives the date's text
                 date = dt.date.fromisoformat(date)
