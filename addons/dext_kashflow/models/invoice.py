@@ -420,6 +420,7 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_checked(cls, invoices):
         """Check invoices before publishing them (the Publish button and the
         Publish wizard): the problems found are shown on each document.
+        invoices: records or ids, browsed a slice at a time.
         Return the invoices without problems, and [(invoice, [problem])]."""
         ready, problems = [], []
         with timed('check'):
@@ -521,7 +522,7 @@ class Invoice(metaclass=PoolMeta):
             part = tasks[start:start + tasks_per_part]
             with Transaction().new_transaction() as transaction:
                 ready, found = cls.kashflow_checked(
-                    cls.browse([id_ for task in part for id_ in task]))
+                    [id_ for task in part for id_ in task])
                 ready = {i.id: i for i in ready}
                 with timed('queue'):
                     cls.kashflow_mark_queued(list(ready.values()))

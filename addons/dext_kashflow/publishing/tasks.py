@@ -77,9 +77,5 @@ def read_to_publish(invoice_ids):
         cursor.execute(*table.select(table.id, table.company, table.type,
                 table.party, table.invoice_date, table.number, table.reference,
                 where=fields.SQL_OPERATORS['in'](table.id, list(part))))
-        for id_, company, type_, party, date, number, reference_ in cursor:
-            if isinstance(date, str):  # SQLite gives the date's text
-                date = dt.date.fromisoformat(date)
-            documents.append(ToPublish(id_, company, type_, party, date, number,
-                    reference_))
+        documents.extend(ToPublish(*row) for row in cursor)
     return documents
