@@ -236,6 +236,8 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         try:
             yield client
         except KashFlowError as error:
+            logger.info("KashFlow call of connection %s failed: %s",
+                self.id, error)
             found = user_error(self.rec_name, self.url, error)
             if connection_state(error) == 'expired':
                 self.expire(found.message)

@@ -5,9 +5,10 @@ publication's failure, the message and hint on the document, whether it is
 retried automatically, what becomes of the connection (expired when KashFlow
 no longer lets us in), the Connect wizard's message, and the user error of a
 button that talks to KashFlow. The client's own message, which names
-KashFlow's operations and HTTP statuses, goes to the log; KashFlow's reason
-(its StatusDetail) is quoted, and what it is about (error.subject, read by
-the client) picks the hint.
+KashFlow's operations and HTTP statuses, goes to the log only; what people
+read is said by REASONS, which quote KashFlow's own reason (its
+StatusDetail), and what that reason is about (error.subject, read by the
+client) picks the hint.
 """
 from dataclasses import dataclass
 
@@ -18,14 +19,18 @@ from kashflow.errors import (
     ApiDisabledError,
     AuthenticationError,
     AutoAuthError,
+    CertificateError,
     ConfigurationError,
+    HostNotFoundError,
     IPNotAllowedError,
     KashFlowError,
     NotFoundError,
     RateLimitedError,
+    RedirectError,
     TransientError,
     UnclearOutcomeError,
     UnexpectedResponseError,
+    UnreachableError,
 )
 
 from ..exceptions import (
@@ -70,7 +75,7 @@ KINDS = [
     # An answer KashFlow's API does not give: likely passing, but not a
     # network fault for a person to check.
     (UnexpectedResponseError, Kind(**{**_UNAVAILABLE, 'connection': 'error',
-                'connect': 'msg_connect_failed', 'work': 'msg_kashflow_refused',
+                'connect': 'msg_connect_failed', 'work': 'msg_kashflow_unexpected',
                 'user_error': KashFlowUserError})),
     (AuthenticationError, Kind(**_EXPIRED, connect='msg_connect_credentials')),
     (IPNotAllowedError, Kind(**_EXPIRED, connect='msg_connect_ip')),
@@ -83,6 +88,25 @@ KINDS = [
             user_error=KashFlowUserError)),
     (NotFoundError, Kind(**{**_REFUSED, 'message': 'msg_failure_not_found'})),
     (KashFlowError, Kind(**_REFUSED)),
+    ]
+
+# Why a call failed, in one sentence (first class that matches): a passing
+# fault in our words, a refusal in KashFlow's.
+REASONS = [
+    (AuthenticationError, 'msg_reason_credentials'),
+    (IPNotAllowedError, 'msg_reason_ip'),
+    (ApiDisabledError, 'msg_reason_api_disabled'),
+    (AutoAuthError, 'msg_reason_autoauth'),
+    (AccessDeniedError, 'msg_reason_access'),
+    (RateLimitedError, 'msg_reason_slow_down'),
+    (UnreachableError, 'msg_reason_no_connection'),
+    (UnclearOutcomeError, 'msg_reason_unclear'),
+    (HostNotFoundError, 'msg_reason_host'),
+    (CertificateError, 'msg_reason_certificate'),
+    (RedirectError, 'msg_reason_redirect'),
+    (ConfigurationError, 'msg_reason_address'),
+    (UnexpectedResponseError, 'msg_reason_not_kashflow'),
+    (KashFlowError, 'msg_reason_refused'),
     ]
 
 # The hint for what KashFlow refused, by what its reason is about.
@@ -128,6 +152,22 @@ class Outcome:
     expire: bool = False  # the connection no longer lets us in
 
 
+def reason(error):
+    "Why error happened, one sentence a bookkeeper reads"
+    if isinstance(error, TransientError) and not isinstance(
+            error, (RateLimitedError, UnreachableError, UnclearOutcomeError)):
+        return _text('msg_reason_too_slow' if error.timed_out
+            else 'msg_reason_passing')
+    name = next(name for cls, name in REASONS if isinstance(error, cls))
+    detail = (error.status_detail or '').strip().rstrip('.')
+    if name == 'msg_reason_refused' and not detail:
+        name = 'msg_reason_no_reason'
+    # KashFlow's own words, quoted after ours when it gave any.
+    said = f' ("{detail}")' if detail else ''
+    return _text(name, detail=detail, said=said,
+        host=getattr(error, 'host', ''))
+
+
 def publication_outcome(error, action, side, connection):
     """The Outcome of error, raised by the call of the run's action for a
     document of side (sides.Side)"""
@@ -135,7 +175,7 @@ def publication_outcome(error, action, side, connection):
     words = (STEP_WORDS.get((action, side.noun)) or STEP_WORDS.get(action)
         or 'msg_step_lookup')
     message = _text(found.message, what=_text(words), detail=_detail(error),
-        connection=connection.rec_name, reason=str(error))
+        connection=connection.rec_name, reason=reason(error))
     hint = _text(found.hint or SUBJECT_HINTS.get(error.subject, 'msg_hint_refused'))
     return Outcome(found.failure, message, hint, retry=found.retry,
         expire=found.connection == 'expired')
@@ -150,7 +190,7 @@ def _detail(error):
 def work_message(connection_name, url, error):
     "The message for a KashFlow error met by a button or the refresh"
     return _text(kind(error).work, connection=connection_name, url=url,
-        reason=str(error))
+        reason=reason(error))
 
 
 def user_error(connection_name, url, error):
@@ -169,9 +209,6 @@ def connect_error(error, url, autoauth_error=None):
     name = kind(error).connect
     if name == 'msg_connect_ip' and autoauth_error:
         name = 'msg_connect_ip_autoauth'
-    autoauth = (autoauth_error.status_detail or str(autoauth_error)
-        if autoauth_error else '')
+    autoauth = _detail(autoauth_error) if autoauth_error else ''
     return ConnectError(
-        _text(name, url=url, autoauth=autoauth,
-            detail=getattr(error, 'status_detail', '') or str(error)),
-        _text('msg_kashflow_said', detail=str(error)))
+        _text(name, url=url, autoauth=autoauth, reason=reason(error)))

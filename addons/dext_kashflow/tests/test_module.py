@@ -2,6 +2,7 @@ import hashlib
 from decimal import Decimal
 from unittest.mock import patch
 
+import requests
 from trytond.modules.company.tests import CompanyTestMixin, create_company, set_company
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
@@ -10,11 +11,14 @@ from trytond.transaction import Transaction
 
 from kashflow import models as kf
 from kashflow.errors import AuthenticationError
+from kashflow.failures import no_status, translate
 from kashflow.list_reader import Listed
+from kashflow.transport import DeadlineExceeded, Redirected, UnexpectedHTTPStatus
 
 from ..exceptions import ConnectionExpiredError
 from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
 from ..publishing.known_documents import Known, KnownDocuments
+from ..publishing.outcomes import reason
 from ..sync import apply, fetch, known
 
 _test_wizards = ModuleTestCase.test_wizards.__wrapped__
@@ -133,6 +137,30 @@ class DextKashflowTestCase(
         self.assertEqual(plan_tasks(invoices), [
                 [102], [100, 101], [*range(1, 21), 30],
                 [*range(21, 30), *range(31, 42)], list(range(42, 46))])
+
+    @with_transaction()
+    def test_reasons_are_in_a_bookkeepers_words(self):
+        "Every client error, however made, is told without its technical words"
+        url = 'https://kashflow.example/api/service.asmx'
+        errors = [
+            translate(DeadlineExceeded(5, nothing_sent=True), 'GetSuppliers', url, False),
+            translate(DeadlineExceeded(5, nothing_sent=False), 'GetSuppliers', url, False),
+            translate(Redirected(302, 'https://evil.example/'), 'GetSuppliers', url, False),
+            translate(UnexpectedHTTPStatus(503, 'Service Unavailable'), 'InsertReceipt', url, True),
+            translate(UnexpectedHTTPStatus(503, 'Service Unavailable'), 'GetSuppliers', url, False),
+            translate(UnexpectedHTTPStatus(404, 'Not Found'), 'GetSuppliers', url, False),
+            translate(requests.exceptions.InvalidURL('bad'), 'GetSuppliers', url, False),
+            no_status('GetSuppliers', 'MAYBE', False),
+            AuthenticationError('technical', operation='GetSuppliers',
+                status_detail='Incorrect username or password'),
+            ]
+        for error in errors:
+            with self.subTest(error=str(error)):
+                said = reason(error)
+                self.assertTrue(said.endswith('.'), said)
+                for technical in ['GetSuppliers', 'InsertReceipt', 'HTTP', '503', 'SOAP']:
+                    self.assertNotIn(technical, said)
+        self.assertIn('"Incorrect username or password"', reason(errors[-1]))
 
     def test_api_settings_url(self):
         self.assertEqual(
@@ -307,7 +335,8 @@ class DextKashflowTestCase(
                 with connection.session() as kashflow:
                     kashflow.get_company_details()
         self.assertIn("has expired", cm.exception.message)
-        self.assertIn("did not accept the password", cm.exception.message)
+        self.assertIn("did not accept the username or password.",
+            cm.exception.message)
         transaction.rollback()
 
         connection = Connection(connection.id)

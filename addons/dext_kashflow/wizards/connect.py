@@ -6,6 +6,7 @@ once KashFlow has let us in. The same wizard reconnects an existing
 connection, keeping its lists and mappings.
 """
 import datetime as dt
+import logging
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -21,6 +22,8 @@ from ..exceptions import ConnectError
 from ..models.connection import APP_NAME, api_settings_url, default_service_url, timeout
 from ..models.connection_secrets import check_encryption_key
 from ..publishing.outcomes import connect_error
+
+logger = logging.getLogger(__name__)
 
 
 class ConnectStart(ModelView):
@@ -172,6 +175,16 @@ def handshake(url, username, password, key):
 
 
 def _handshake(client, url, key):
+    try:
+        return _autoauth_then_check(client, url, key)
+    except ConnectError as error:
+        # The client's own words (operations, HTTP statuses) are for the log.
+        logger.info("Connecting to KashFlow at %s failed: %s", url,
+            error.__cause__)
+        raise
+
+
+def _autoauth_then_check(client, url, key):
     autoauth_error = None
     try:
         client.auto_auth_ip(key)
