@@ -57,6 +57,30 @@ class Prepared:
 
 
 @dataclass
+class LineValues:
+    """What preparing reads of an invoice line: its values, not a record (a
+    record of each line and of what it refers to costs more than the rest of
+    preparing the document)"""
+    id: int
+    type: str
+    account: int | None  # account.account id
+    quantity: float
+    unit_price: Decimal | None
+    description: str | None
+    product: int | None  # product.product id
+    taxes_deductible_rate: Decimal | None
+
+    FIELDS = ['type', 'account', 'quantity', 'unit_price', 'description',
+        'product', 'taxes_deductible_rate']
+
+    def name_of(self, field_name):
+        "The name of the record a field of the line refers to"
+        model = {'account': 'account.account', 'product': 'product.product'}[
+            field_name]
+        return Pool().get(model)(getattr(self, field_name)).rec_name
+
+
+@dataclass
 class TaxLine:
     "A tax line of an invoice: the ERP's total for one tax"
     amount: Decimal
@@ -121,21 +145,19 @@ class Lookups:
             self._partners[(model, connection.id, id_)] = found.get(id_)
 
     def lines(self, invoice):
-        "The invoice's lines"
+        "The invoice's lines, as LineValues"
         if invoice.id not in self._lines:
-            return invoice.lines
+            self._read_lines([invoice])
         return self._lines[invoice.id]
 
     def line_taxes(self, line):
-        "The taxes of an invoice line"
-        if line.id not in self._line_taxes:
-            return list(line.taxes)
+        "The taxes of an invoice line read with lines()"
         return self._line_taxes[line.id]
 
     def tax_lines(self, invoice):
         "The invoice's tax lines, as TaxLine"
         if invoice.id not in self._tax_lines:
-            return [TaxLine(t.amount, t.tax, t.description) for t in invoice.taxes]
+            self._read_lines([invoice])
         return self._tax_lines[invoice.id]
 
     def read_lines(self, invoices):
@@ -154,13 +176,13 @@ class Lookups:
         InvoiceTax = pool.get('account.invoice.tax')
         Tax = pool.get('account.tax')
         ids = {i.id: [] for i in invoices}
+        lines = {}
         for row in Line.search_read([('invoice', 'in', list(ids))],
-                fields_names=['invoice']):
-            ids[row['invoice']].append(row['id'])
-        lines = {ln.id: ln for ln in Line.browse(
-                [id_ for line_ids in ids.values() for id_ in line_ids])}
-        for invoice_id, line_ids in ids.items():
-            self._lines[invoice_id] = [lines[id_] for id_ in line_ids]
+                fields_names=['invoice', *LineValues.FIELDS]):
+            line = LineValues(row['id'], *(row[n] for n in LineValues.FIELDS))
+            lines[line.id] = line
+            ids[row['invoice']].append(line)
+        self._lines.update(ids)
 
         line_taxes = LineTax.search_read([('line', 'in', list(lines))],
             fields_names=['line', 'tax'])
@@ -357,18 +379,21 @@ def _document_lines(invoice, connection, prepared, lookups):
     vat_shares = _vat_shares(lookups.tax_lines(invoice), invoice_lines, amounts,
         taxes_by_line, problems)
 
+    # What the partner rule or the publisher set for the whole document
+    document_nominal = invoice.kashflow_nominal
+    document_vat_rate = invoice.kashflow_vat_rate
+    document_description = invoice.kashflow_description
+    project = invoice.kashflow_project
     lines = []
     for number, line in enumerate(invoice_lines, start=1):
-        label = gettext('dext_kashflow.msg_publish_line_label', number=number,
-            description=_description(line)[:40])
-        nominal = invoice.kashflow_nominal or nominals.get(
-            line.account.id if line.account else None)
+        nominal = document_nominal or nominals.get(line.account)
         if not nominal:
             problems.append(gettext('dext_kashflow.msg_publish_line_no_nominal',
-                    line=label, account=line.account.rec_name if line.account else '-'))
+                    line=_label(number, line),
+                    account=line.name_of('account') if line.account else '-'))
         elif not nominal.active:
             problems.append(gettext('dext_kashflow.msg_publish_line_nominal_gone',
-                    line=label, nominal=nominal.rec_name))
+                    line=_label(number, line), nominal=nominal.rec_name))
 
         vat = vat_shares.get(line.id, ZERO)
         taxes = taxes_by_line[line.id]
@@ -377,27 +402,27 @@ def _document_lines(invoice, connection, prepared, lookups):
             vat_rate = None
             if len(taxes) > 1:
                 problems.append(gettext('dext_kashflow.msg_publish_line_taxes',
-                        line=label))
+                        line=_label(number, line)))
             elif taxes:
                 vat_rate = vat_rates.get(taxes[0].id)
                 if not vat_rate:
                     problems.append(gettext(
                             'dext_kashflow.msg_publish_line_tax_not_mapped',
-                            line=label, tax=taxes[0].rec_name))
+                            line=_label(number, line), tax=taxes[0].rec_name))
             else:
-                vat_rate = invoice.kashflow_vat_rate
+                vat_rate = document_vat_rate
                 if not vat_rate:
                     problems.append(gettext(
-                            'dext_kashflow.msg_publish_line_no_tax', line=label))
+                            'dext_kashflow.msg_publish_line_no_tax', line=_label(number, line)))
             if vat_rate:
                 if not vat_rate.active:
                     problems.append(gettext(
                             'dext_kashflow.msg_publish_line_vat_rate_gone',
-                            line=label, rate=vat_rate.rec_name))
+                            line=_label(number, line), rate=vat_rate.rec_name))
                 elif vat_rate.exempt and vat:
                     problems.append(gettext(
                             'dext_kashflow.msg_publish_line_exempt_with_tax',
-                            line=label, tax=vat))
+                            line=_label(number, line), tax=vat))
                 rate = vat_rate.rate
             net = amounts[line.id]
         else:
@@ -406,17 +431,16 @@ def _document_lines(invoice, connection, prepared, lookups):
 
         quantity, unit, exact = kashflow_quantity_and_rate(
             line.quantity, line.unit_price, net)
-        description = invoice.kashflow_description or _description(line)
+        description = document_description or _description(line)
         if not exact:
             description = gettext('dext_kashflow.msg_publish_line_quantity_text',
                 description=description, quantity=_number(line.quantity),
                 unit_price=_number(line.unit_price))
         if len(description) > DESCRIPTION_LENGTH:
             prepared.notes.append(gettext(
-                    'dext_kashflow.msg_note_description_cut', line=label,
+                    'dext_kashflow.msg_note_description_cut', line=_label(number, line),
                     length=DESCRIPTION_LENGTH, cut=len(description) - DESCRIPTION_LENGTH))
             description = description[:DESCRIPTION_LENGTH]
-        project = invoice.kashflow_project
         lines.append(DocumentLine(
                 quantity=quantity, description=description, rate=unit,
                 nominal_id=nominal.kashflow_id if nominal else 0,
@@ -428,6 +452,12 @@ def _document_lines(invoice, connection, prepared, lookups):
     return lines
 
 
+def _label(number, line):
+    "How a problem names a line (made only for a problem: it is translated)"
+    return gettext('dext_kashflow.msg_publish_line_label', number=number,
+        description=_description(line)[:40])
+
+
 def _line_amount(invoice, line):
     """The line's amount, as account_invoice computes it: quantity x unit
     price, rounded in the document's currency. Read as a field, each line's
@@ -436,7 +466,7 @@ def _line_amount(invoice, line):
     tax not fully deductible is read as a field, for the non-deductible part."""
     if (invoice.type == 'in' and line.taxes_deductible_rate is not None
             and line.taxes_deductible_rate != 1):
-        return line.amount
+        return Pool().get('account.invoice.line')(line.id).amount
     amount = Decimal(str(line.quantity or 0)) * (line.unit_price or ZERO)
     return invoice.currency.round(amount)
 
@@ -489,7 +519,7 @@ def _check_totals(invoice, lines, publish_tax, problems):
 def _description(line):
     text = (line.description or '').strip()
     if not text and line.product:
-        text = line.product.rec_name
+        text = line.name_of('product')
     return text.splitlines()[0] if text else '-'
 
 
