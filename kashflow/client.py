@@ -57,7 +57,9 @@ BINDING = "{KashFlow}KashFlowAPISoap"  # SOAP 1.1
 WRITES = frozenset({
     "AutoAuthIP", "InsertSupplier", "InsertCustomer", "InsertReceipt", "InsertInvoice",
     "DeleteReceipt", "DeleteInvoice", "InsertReceiptPayment", "InsertInvoicePayment",
-    "AttachFileToReceipt", "applyCreditNoteToInvoice",
+    "AttachFileToReceipt", "AttachFileToInvoice", "applyCreditNoteToInvoice",
+    # Setting a currency twice sets the same one: safe, but a write all the same.
+    "SetSupplierCurrency", "SetCustomerCurrency",
 })
 
 
@@ -291,6 +293,14 @@ class KashFlowClient:
     def insert_supplier(self, supplier: Supplier) -> int:
         return self._new_id("InsertSupplier", supl=self._build.supplier(supplier))
 
+    def get_supplier_currency(self, code: str) -> str:
+        """The ISO code of the currency the supplier with this code deals in."""
+        return str(self._result("GetSupplierCurrency", SupplierCode=code) or "")
+
+    def set_supplier_currency(self, code: str, currency: str) -> None:
+        """Make the supplier with this code deal in currency (an ISO code the account has)."""
+        self._call("SetSupplierCurrency", CurrencyCode=currency, SupplierCode=code)
+
     def _supplier(self, operation: str, what: str, **params: Any) -> Supplier:
         supplier = convert.to_supplier(self._result(operation, **params) or {})
         if not supplier.id:  # an empty record, KashFlow's other way of saying "none"
@@ -309,6 +319,14 @@ class KashFlowClient:
 
     def insert_customer(self, customer: Customer) -> int:
         return self._new_id("InsertCustomer", custr=self._build.customer(customer))
+
+    def get_customer_currency(self, code: str) -> str:
+        """The ISO code of the currency the customer with this code deals in."""
+        return str(self._result("GetCustomerCurrency", CustomerCode=code) or "")
+
+    def set_customer_currency(self, code: str, currency: str) -> None:
+        """Make the customer with this code deal in currency (an ISO code the account has)."""
+        self._call("SetCustomerCurrency", CurrencyCode=currency, CustomerCode=code)
 
     def _customer(self, operation: str, what: str, **params: Any) -> Customer:
         customer = convert.to_customer(self._result(operation, **params) or {})
@@ -348,9 +366,12 @@ class KashFlowClient:
 
     def attach_file_to_receipt(self, number: int, attachment: Attachment) -> int:
         """Attach a file to the receipt with this number; the attachment's id."""
+        return self._attach("AttachFileToReceipt", attachment, ReceiptNo=number)
+
+    def _attach(self, operation: str, attachment: Attachment, **number: int) -> int:
         extension = attachment.filename.rpartition(".")[2] if "." in attachment.filename else ""
         return self._new_id(
-            "AttachFileToReceipt", ReceiptNo=number,
+            operation, **number,
             Base64String=base64.b64encode(attachment.content).decode("ascii"),
             ContentType=attachment.content_type or convert.guess_content_type(
                 attachment.filename),
@@ -379,6 +400,11 @@ class KashFlowClient:
                                   skip=DOCUMENT_DETAILS, **params).records
         assert records is not None  # read, as no digest was given
         return records
+
+    def attach_file_to_invoice(self, number: int, attachment: Attachment) -> int:
+        """Attach a file to the sales invoice with this number; the attachment's id (an
+        operation of KashFlow's newer WSDL)."""
+        return self._attach("AttachFileToInvoice", attachment, InvoiceNo=number)
 
     def delete_invoice(self, number: int) -> None:
         self._call("DeleteInvoice", InvoiceNumber=number)

@@ -13,8 +13,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import control_input as read
 from .control_input import BadInput
+from .currencies import home_amounts
 from .models import ID_FIELDS, Account, Backend
 from .seed import seed_account
+from .values import to_json
 
 NUMBERED = ("receipts", "invoices")  # numbered per account; the others take system-wide ids
 
@@ -61,7 +63,13 @@ def create_account() -> tuple[Response, int]:
 @blueprint.get("/accounts/<username>")
 def get_account(username: str) -> Response:
     with backend().lock:
-        return jsonify(account_or_404(username).to_json())
+        account = account_or_404(username)
+        data = account.to_json()
+        # A document's home-currency amounts, as KashFlow derives them from its rate.
+        for collection in NUMBERED:
+            for doc, shown in zip(getattr(account, collection), data[collection], strict=True):
+                shown.update(to_json(home_amounts(doc)))
+    return jsonify(data)
 
 
 @blueprint.patch("/accounts/<username>/settings")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
+from . import currencies
 from .exceptions import KashFlowError
 from .limits import check_amount, check_date, check_size, due_date
 from .models import Account
@@ -33,10 +34,13 @@ class Kind:
     party_id: str
     party_noun: str
     methods: str  # key into Account.payment_methods
+    file_key: str  # what an attachment names its document's number by
 
 
-RECEIPT = Kind("receipts", "receipt", "suppliers", "SupplierID", "supplier", "receipt")
-INVOICE = Kind("invoices", "invoice", "customers", "CustomerID", "customer", "invoice")
+RECEIPT = Kind("receipts", "receipt", "suppliers", "SupplierID", "supplier", "receipt",
+               "ReceiptNo")
+INVOICE = Kind("invoices", "invoice", "customers", "CustomerID", "customer", "invoice",
+               "InvoiceNo")
 
 
 def gross(doc: Record) -> Decimal:
@@ -59,10 +63,9 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
     if due == NULL_DATE:
         due = due_date(date, party.get("PaymentTerms") or 0, kind.party_noun)
     check_date(due, "due date")
-    exchange_rate = doc["ExchangeRate"] or Decimal(1)
-    if exchange_rate < 0:
-        raise KashFlowError(f"The exchange rate must be more than 0, not {exchange_rate}")
-    check_size(exchange_rate, "The exchange rate")
+    currency, exchange_rate = currencies.document_currency(account, doc)
+    currencies.check_party_currency(account, party, currency, kind.party_noun)
+    lines = [currencies.in_currency(line, exchange_rate) for line in lines]
     net = check_size(sum((line_net(ln) for ln in lines), Decimal(0)),
                      f"The {kind.noun}'s net total")
     vat = check_size(sum((ln["VatAmount"] for ln in lines), Decimal(0)),
@@ -73,8 +76,7 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
         InvoiceDBID=next_dbid(), InvoiceNumber=account.issue_number(kind.collection),
         DueDate=due, CustomerID=party[kind.party_id], Customer=party["Code"],
         CustomerName=party["Name"], Paid=0, AmountPaid=Decimal(0), Lines=lines,
-        NetAmount=net, VATAmount=vat, CurrencyCode=doc.get("CurrencyCode") or "GBP",
-        ExchangeRate=exchange_rate,
+        NetAmount=net, VATAmount=vat, CurrencyCode=currency, ExchangeRate=exchange_rate,
     )
     stored["PermaLink"] = f"/{kind.collection}/{stored['InvoiceNumber']}"
     for line in lines:
@@ -182,6 +184,9 @@ def apply_credit_note(account: Account, invoice_id: int, credit_id: int) -> bool
         raise KashFlowError(f"There is no credit note with the ID {credit_id}")
     if credit["CustomerID"] != invoice["CustomerID"]:
         raise KashFlowError("The credit note and the invoice belong to different customers")
+    if credit["CurrencyCode"] != invoice["CurrencyCode"]:
+        raise KashFlowError(f"The credit note is in {credit['CurrencyCode']} and the invoice "
+                            f"in {invoice['CurrencyCode']}")
     # Applying a credit is two payments that sum to zero: the invoice is paid by
     # the amount, the (negative) credit note by minus the amount.
     available = credit["AmountPaid"] - gross(credit)
@@ -205,16 +210,15 @@ def delete_document(account: Account, kind: Kind, number: int) -> int:
     for payment in [p for p in account.payments
                     if p.get("kind") == kind.noun and p["PayInvoice"] == number]:
         account.remove("payments", payment)
-    if kind is RECEIPT:
-        for attachment in [a for a in account.attachments if a["ReceiptNo"] == number]:
-            account.remove("attachments", attachment)
+    for attachment in [a for a in account.attachments if a.get(kind.file_key) == number]:
+        account.remove("attachments", attachment)
     return 1
 
 
-def attach_file(account: Account, receipt_no: int, data: str | None, content_type: str | None,
-                filename: str | None, extension: str | None, size: str | None,
-                next_dbid: Callable[[], int]) -> int:
-    find_document(account, RECEIPT, receipt_no)
+def attach_file(account: Account, kind: Kind, number: int, data: str | None,
+                content_type: str | None, filename: str | None, extension: str | None,
+                size: str | None, next_dbid: Callable[[], int]) -> int:
+    find_document(account, kind, number)
     if not filename:
         raise KashFlowError("The file name is missing")
     try:
@@ -227,7 +231,7 @@ def attach_file(account: Account, receipt_no: int, data: str | None, content_typ
         raise KashFlowError(f"The file is larger than {MAX_ATTACHMENT_BYTES // 1048576} MB")
     attachment_id = next_dbid()
     account.add("attachments", {
-        "AttachmentID": attachment_id, "ReceiptNo": receipt_no, "Filename": filename,
+        "AttachmentID": attachment_id, kind.file_key: number, "Filename": filename,
         "ContentType": content_type or "application/octet-stream",
         "FileExtension": extension or filename.rpartition(".")[2], "FileSize": size or "",
         "Size": len(content), "Base64String": data,

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from .currencies import home_amounts, home_code
 from .models import Account
 from .pages_common import CENT, account, backend, decimal
 from .schema import Record
@@ -33,11 +34,13 @@ class Side:
     credit_noun: str
     party: str  # "Supplier" or "Customer"
     payments: str  # Payment "kind" and key into Account.payment_methods
+    file_key: str  # what an attachment names its document's number by
 
 
 PURCHASES = Side("purchases", "receipts", "Purchase invoice", "Purchase credit note",
-                 "Supplier", "receipt")
-SALES = Side("sales", "invoices", "Sales invoice", "Sales credit note", "Customer", "invoice")
+                 "Supplier", "receipt", "ReceiptNo")
+SALES = Side("sales", "invoices", "Sales invoice", "Sales credit note", "Customer", "invoice",
+             "InvoiceNo")
 
 blueprint = Blueprint("documents", __name__)
 
@@ -64,11 +67,20 @@ def sale(number: int) -> str:
 
 @blueprint.get("/purchases/<int:number>/files/<int:attachment_id>")
 def purchase_file(number: int, attachment_id: int) -> BaseResponse:
+    return document_file(PURCHASES, number, attachment_id)
+
+
+@blueprint.get("/sales/<int:number>/files/<int:attachment_id>")
+def sale_file(number: int, attachment_id: int) -> BaseResponse:
+    return document_file(SALES, number, attachment_id)
+
+
+def document_file(side: Side, number: int, attachment_id: int) -> BaseResponse:
     with backend().lock:
-        found = next((a for a in account().attachments if a.get("ReceiptNo") == number
+        found = next((a for a in account().attachments if a.get(side.file_key) == number
                       and a.get("AttachmentID") == attachment_id), None)
         if found is None:
-            abort(404, f"Purchase invoice {number} has no file {attachment_id}.")
+            abort(404, f"{side.noun} {number} has no file {attachment_id}.")
         encoded, filename = found.get("Base64String") or "", found.get("Filename") or "file"
         content_type = found.get("ContentType") or ""
     try:
@@ -102,8 +114,9 @@ def document_list(side: Side) -> str:
         docs = sorted(getattr(account(), side.collection),
                       key=lambda d: (d.get("InvoiceDate") or NULL_DATE, d.get("InvoiceNumber")),
                       reverse=True)
+        home = home_code(account())
         return render_template("document_list.html", section=side.name, side=side,
-                               rows=[summary(side, d) for d in docs])
+                               rows=[summary(side, d, home) for d in docs])
 
 
 def document_page(side: Side, number: int) -> str:
@@ -114,11 +127,12 @@ def document_page(side: Side, number: int) -> str:
             abort(404, f"There is no {side.noun.lower()} or credit note with the number "
                        f"{number}.")
         return render_template(
-            "document.html", section=side.name, side=side, doc=summary(side, doc),
+            "document.html", section=side.name, side=side,
+            doc=summary(side, doc, home_code(current)),
             lines=line_rows(current, doc), payments=payment_rows(current, side, number),
             credits=credit_rows(current, doc) if side is SALES else None,
-            files=[a for a in current.attachments if a.get("ReceiptNo") == number]
-            if side is PURCHASES else None)
+            files=[a for a in current.attachments if a.get(side.file_key) == number],
+            file_endpoint=f".{'purchase' if side is PURCHASES else 'sale'}_file")
 
 
 def amounts(doc: Record) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -127,16 +141,24 @@ def amounts(doc: Record) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     return net, vat, net + vat, decimal(doc.get("AmountPaid"))
 
 
-def summary(side: Side, doc: Record) -> dict[str, Any]:
+def summary(side: Side, doc: Record, home: str) -> dict[str, Any]:
+    """What the pages show of a document; a foreign one's home amounts too (home: the
+    account's currency)."""
     net, vat, total, paid = amounts(doc)
     number = doc.get("InvoiceNumber")
     credit = total < 0
+    currency = doc.get("CurrencyCode") or home
+    in_home = home_amounts({"NetAmount": net, "VATAmount": vat,
+                            "ExchangeRate": doc.get("ExchangeRate")})
     return {
+        "home": home, "foreign": currency != home,
+        "home_net": in_home["HomeNetAmount"], "home_vat": in_home["HomeVATAmount"],
+        "home_total": in_home["HomeGrossAmount"],
         "number": number, "credit": credit, "title": side.credit_noun if credit else side.noun,
         "date": doc.get("InvoiceDate"), "due": doc.get("DueDate"),
         "party": doc.get("CustomerName") or doc.get("Customer") or "",
         "party_code": doc.get("Customer") or "", "reference": doc.get("CustomerReference") or "",
-        "currency": doc.get("CurrencyCode") or "GBP", "exchange_rate": doc.get("ExchangeRate"),
+        "currency": currency, "exchange_rate": doc.get("ExchangeRate"),
         "net": net, "vat": vat, "total": total, "paid": paid, "outstanding": total - paid,
         "status": status(doc, credit, total, paid),
         "url": url_for(f".{'purchase' if side is PURCHASES else 'sale'}", number=number),

@@ -13,7 +13,7 @@ import re
 from functools import cache
 from typing import Any
 
-from . import documents
+from . import currencies, documents
 from .documents import INVOICE, RECEIPT
 from .exceptions import KashFlowError
 from .limits import check_payment_terms
@@ -25,7 +25,8 @@ RECEIPT_FILTERS = ("All", "Unpaid", "Overdue", "Overpaid", "Paid", "ThisMonth")
 # Operations that change an account, so they are journaled (--state) before the answer.
 WRITES = {"AutoAuthIP", "InsertSupplier", "InsertCustomer", "InsertReceipt", "InsertInvoice",
           "DeleteReceipt", "DeleteInvoice", "InsertReceiptPayment", "InsertInvoicePayment",
-          "AttachFileToReceipt", "applyCreditNoteToInvoice"}
+          "AttachFileToReceipt", "AttachFileToInvoice", "applyCreditNoteToInvoice",
+          "SetSupplierCurrency", "SetCustomerCurrency"}
 
 
 @cache
@@ -101,6 +102,24 @@ class KashFlowResponse:
 
     def get_currencies(self) -> list[Record]:
         return self.account.currencies
+
+    def get_supplier_currency(self, SupplierCode: str | None) -> str:
+        supplier = self.get_supplier(SupplierCode)
+        return currencies.party_currency(self.account, supplier)
+
+    def set_supplier_currency(self, CurrencyCode: str | None, SupplierCode: str | None) -> int:
+        supplier = self.account.find("suppliers", "Code", SupplierCode) if SupplierCode else None
+        return currencies.set_party_currency(self.account, "suppliers", supplier, CurrencyCode,
+                                             "supplier")
+
+    def get_customer_currency(self, CustomerCode: str | None) -> str:
+        customer = self.get_customer(CustomerCode)
+        return currencies.party_currency(self.account, customer)
+
+    def set_customer_currency(self, CurrencyCode: str | None, CustomerCode: str | None) -> int:
+        customer = self.account.find("customers", "Code", CustomerCode) if CustomerCode else None
+        return currencies.set_party_currency(self.account, "customers", customer, CurrencyCode,
+                                             "customer")
 
     # Suppliers and customers ------------------------------------------
 
@@ -199,8 +218,9 @@ class KashFlowResponse:
     def attach_file_to_receipt(self, ReceiptNo: int, Base64String: str | None,
                                ContentType: str | None, Filename: str | None,
                                FileExtension: str | None, FileSize: str | None) -> int:
-        return documents.attach_file(self.account, ReceiptNo, Base64String, ContentType,
-                                     Filename, FileExtension, FileSize, self.backend.next_dbid)
+        return documents.attach_file(self.account, RECEIPT, ReceiptNo, Base64String,
+                                     ContentType, Filename, FileExtension, FileSize,
+                                     self.backend.next_dbid)
 
     # Sales (invoices) -------------------------------------------------
 
@@ -220,6 +240,13 @@ class KashFlowResponse:
     def insert_invoice_payment(self, InvoicePayment: Record | None) -> int:
         return documents.insert_payment(self.account, INVOICE, InvoicePayment,
                                         self.backend.next_dbid)
+
+    def attach_file_to_invoice(self, InvoiceNo: int, Base64String: str | None,
+                               ContentType: str | None, Filename: str | None,
+                               FileExtension: str | None, FileSize: str | None) -> int:
+        return documents.attach_file(self.account, INVOICE, InvoiceNo, Base64String,
+                                     ContentType, Filename, FileExtension, FileSize,
+                                     self.backend.next_dbid)
 
     def apply_credit_note_to_invoice(self, InvoiceID: int, CreditNoteID: int) -> bool:
         return documents.apply_credit_note(self.account, InvoiceID, CreditNoteID)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from .currencies import DEMO_RATES
 from .models import Account
 from .schema import kashflow_schema
 
@@ -53,6 +54,11 @@ def seed_account(account: Account, seed: str, next_dbid) -> Account:
         CurrencyName="Pound Sterling")
     account.currencies = [schema.blank("Currencies", CurrencyId=1, CurrencyCode="GBP",
                                        ExchangeRate=Decimal(1), isDefault=1)]
+    if seed == "demo":
+        account.currencies += [
+            schema.blank("Currencies", CurrencyId=n, CurrencyCode=code, ExchangeRate=rate,
+                         isDefault=0)
+            for n, (code, rate) in enumerate(DEMO_RATES.items(), start=2)]
     account.vat_rates = [
         schema.blank("BasicDataset", ID=i, Name=f"{rate}%", Description=f"{rate}%", Value=rate)
         for i, rate in enumerate(UK_VAT_RATES, start=1)]

@@ -20,12 +20,19 @@ OPERATIONS = [
     "GetSuppliers", "GetSupplier", "GetSupplierByID", "InsertSupplier",
     "GetCustomers", "GetCustomer", "GetCustomerByID", "InsertCustomer",
     "GetBankAccounts", "GetProjects", "GetInvPayMethods", "GetRecPayMethods",
-    "GetCurrencies",
+    "GetCurrencies", "GetSupplierCurrency", "SetSupplierCurrency",
+    "GetCustomerCurrency", "SetCustomerCurrency",
     "InsertReceipt", "GetReceipt", "GetReceiptsForSupplier", "GetReceiptsWithPaging",
     "DeleteReceipt", "InsertReceiptPayment", "AttachFileToReceipt",
     "InsertInvoice", "GetInvoice", "GetInvoicesForCustomer", "DeleteInvoice",
-    "InsertInvoicePayment", "applyCreditNoteToInvoice",
+    "InsertInvoicePayment", "applyCreditNoteToInvoice", "AttachFileToInvoice",
 ]
+# Operations of KashFlow's newer live WSDL, which the reference copy predates (see
+# ../shared/reference/kashflow-wsdl-2026-additions.md): each has the shape of an older
+# operation with a parameter renamed.
+NEWER_OPERATIONS = {
+    "AttachFileToInvoice": ("AttachFileToReceipt", {"ReceiptNo": "InvoiceNo"}),
+}
 # Types reached only through xsi:type (invoice lines are anyType on the wire).
 EXTRA_TYPES = ["InvoiceLine"]
 
@@ -63,10 +70,24 @@ def referenced_types(node: etree._Element) -> set[str]:
     return found
 
 
+def renamed(node: etree._Element, old: str, new: str, names: dict[str, str]) -> etree._Element:
+    """A copy of an operation's element for the operation new, made from old's."""
+    out = copy_schema_node(node)
+    out.set("name", node.get("name").replace(old, new))
+    for el in out.iter(q(S, "element")):
+        name = el.get("name")
+        if el is not out and name:
+            el.set("name", names.get(name, name.replace(old, new)))
+    return out
+
+
 def main(real_path: str) -> None:
     real = etree.parse(real_path).getroot()
     schema = real.find(f"{q(W, 'types')}/{q(S, 'schema')}")
     elements = {e.get("name"): e for e in schema.findall(q(S, "element"))}
+    for new, (old, names) in NEWER_OPERATIONS.items():
+        for suffix in ("", "Response"):
+            elements[new + suffix] = renamed(elements[old + suffix], old, new, names)
     types = {t.get("name"): t for t in schema if t.get("name") and t.tag != q(S, "element")}
 
     wanted_elements = []

@@ -122,21 +122,25 @@ def call(url: str, operation: str, username: str, password: str, body: str = "",
 
 def line(rate: str = "100.00", vat_rate: str = "20", vat: str = "20.00", charge_type: int = 0,
          quantity: str = "1", description: str = "Item", xsi_type: str = 'xsi:type="InvoiceLine"',
-         project: int = 0) -> str:
+         project: int = 0, values_in_currency: str | None = None) -> str:
+    in_currency = ("" if values_in_currency is None
+                   else f"<ValuesInCurrency>{values_in_currency}</ValuesInCurrency>")
     return (f"<anyType {xsi_type}><Quantity>{quantity}</Quantity>"
             f"<Description>{description}</Description><Rate>{rate}</Rate>"
             f"<ChargeType>{charge_type}</ChargeType><VatRate>{vat_rate}</VatRate>"
             f"<VatAmount>{vat}</VatAmount><ProductID>0</ProductID><Sort>0</Sort>"
-            f"<ProjID>{project}</ProjID><LineID>0</LineID></anyType>")
+            f"<ProjID>{project}</ProjID><LineID>0</LineID>{in_currency}</anyType>")
 
 
 def document(party_id: int, lines: list[str], reference: str = "REF-1",
-             date: str = "2026-11-01T00:00:00", project: int = 0) -> str:
+             date: str = "2026-11-01T00:00:00", project: int = 0, currency: str = "",
+             rate: str = "1") -> str:
+    currency_code = f"<CurrencyCode>{currency}</CurrencyCode>" if currency else ""
     return (f"<Inv><InvoiceDBID>0</InvoiceDBID><InvoiceNumber>0</InvoiceNumber>"
             f"<InvoiceDate>{date}</InvoiceDate><DueDate>0001-01-01T00:00:00</DueDate>"
             f"<CustomerID>{party_id}</CustomerID><Paid>0</Paid>"
             f"<CustomerReference>{reference}</CustomerReference><SuppressTotal>0</SuppressTotal>"
-            f"<ProjectID>{project}</ProjectID><ExchangeRate>1</ExchangeRate>"
+            f"<ProjectID>{project}</ProjectID>{currency_code}<ExchangeRate>{rate}</ExchangeRate>"
             f"<Lines>{''.join(lines)}</Lines><NetAmount>0</NetAmount><VATAmount>0</VATAmount>"
             f"<AmountPaid>0</AmountPaid><UseCustomDeliveryAddress>false</UseCustomDeliveryAddress>"
             f"</Inv>")

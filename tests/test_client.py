@@ -65,8 +65,9 @@ def test_bank_accounts_projects_payment_methods_currencies(client):
     assert [m.name for m in client.get_receipt_payment_methods()][:3] == [
         "Cash", "Cheque", "BACS"]
     assert client.get_invoice_payment_methods()[0].id == 1
-    [gbp] = client.get_currencies()
-    assert (gbp.code, gbp.exchange_rate, gbp.is_default) == ("GBP", D(1), True)
+    # The demo account has euros and dollars beside its pounds, at a day's rate per pound.
+    assert [(c.code, c.exchange_rate, c.is_default) for c in client.get_currencies()] == [
+        ("GBP", D(1), True), ("EUR", D("1.17"), False), ("USD", D("1.27"), False)]
 
 
 def test_an_empty_account_answers_empty_lists(mock_server):
@@ -343,3 +344,43 @@ def test_floats_are_sent_as_the_decimals_they_print_as(client, demo):
 def test_account_state_helper(client, kashflow_account):
     state = account_state(kashflow_account.base_url, kashflow_account.username)
     assert state["username"] == kashflow_account.username
+
+
+# Foreign currency ------------------------------------------------------------
+
+
+def test_a_partners_currency_is_read_and_set(client, demo):
+    assert client.get_supplier_currency("BT01") == "GBP"
+    client.set_supplier_currency("BT01", "USD")
+    assert client.get_supplier_currency("BT01") == "USD"
+    client.set_customer_currency("ACME01", "EUR")
+    assert client.get_customer_currency("ACME01") == "EUR"
+    with pytest.raises(KashFlowError) as refused:
+        client.set_customer_currency("ACME01", "JPY")
+    assert refused.value.status_detail == "The currency JPY is not set up in this account"
+
+
+def test_a_euro_sale_goes_in_euros_and_reads_back_so(client, demo, kashflow_account):
+    client.set_customer_currency("ACME01", "EUR")
+    sale = one_line_document(demo.customers["ACME01"].id, demo.nominal_ids[4000],
+                             rate="117.00", vat="23.40")
+    sale.currency_code, sale.exchange_rate = "EUR", D("1.17")
+    number = client.insert_invoice(sale)
+    invoice = client.get_invoice(number)
+    assert (invoice.currency_code, invoice.exchange_rate) == ("EUR", D("1.17"))
+    assert (invoice.net_amount, invoice.vat_amount) == (D("117.00"), D("23.40"))
+    # The lines said their amounts were euros, so KashFlow did not convert them.
+    [stored] = kashflow_account.state()["invoices"]
+    assert stored["Lines"][0]["ValuesInCurrency"] == 1
+    assert (stored["HomeNetAmount"], stored["HomeGrossAmount"]) == ("100.00", "120.00")
+
+
+def test_a_file_attached_to_a_sale_arrives(client, demo, kashflow_account):
+    number = client.insert_invoice(one_line_document(demo.customers["ACME01"].id,
+                                                     demo.nominal_ids[4000]))
+    content = b"%PDF-1.4\n% our invoice\n"
+    attachment_id = client.attach_file_to_invoice(number, Attachment("inv-7.pdf", content))
+    [stored] = kashflow_account.state()["attachments"]
+    assert (stored["AttachmentID"], stored["InvoiceNo"], stored["ContentType"]) == (
+        attachment_id, number, "application/pdf")
+    assert base64.b64decode(stored["Base64String"]) == content

@@ -125,6 +125,8 @@ def books(mock_server):
         "InsertReceiptPayment": {"ReceiptPayment": {**payment, "PayInvoice": receipt}},
         "AttachFileToReceipt": {"ReceiptNo": receipt, "Base64String": "aGVsbG8=",
                                 "Filename": "note.txt"},
+        "AttachFileToInvoice": {"InvoiceNo": invoice, "Base64String": "aGVsbG8=",
+                                "Filename": "note.txt"},
         "InsertInvoice": {"Inv": {**document_values, "CustomerID": customer_id}},
         "GetInvoice": {"InvoiceNumber": invoice},
         "GetInvoicesForCustomer": {"CustID": customer_id},

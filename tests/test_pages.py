@@ -324,7 +324,7 @@ def purchases(app: Flask, browser: FlaskClient) -> dict[str, Any]:
             "PayNote": "Part payment", "PayMethod": 3, "PayAccount": ids["bank"],
             "PayAmount": Decimal("300.00")}, backend.next_dbid)
         attachment_id = documents.attach_file(
-            account, 1, base64.b64encode(PDF).decode(), "application/pdf", "bt-bill.pdf",
+            account, RECEIPT, 1, base64.b64encode(PDF).decode(), "application/pdf", "bt-bill.pdf",
             "pdf", str(len(PDF)), backend.next_dbid)
     return {"attachment_id": attachment_id}
 
@@ -423,7 +423,7 @@ def test_sales_invoice_with_payment_and_credit_note(app: Flask, browser: FlaskCl
     assert "Consulting" in page and "4001 Sales - Services" in page and "20%" in page
     assert "Credit/Debit Card" in page and "£2,280.00" in page
     assert "Credit notes applied" in page and 'href="/sales/6">Credit note 6</a>' in page
-    assert "£120.00" in page and "Files" not in page
+    assert "£120.00" in page and "No files attached." in page
 
     page = html(browser.get("/sales/6"))
     assert re.search(r"<h1>Sales credit note 6\b", page)
@@ -456,3 +456,21 @@ def test_money_and_vat_rate_formats() -> None:
     assert money(Decimal("5"), "CHF") == "CHF 5.00"
     assert vat_rate(Decimal("-1")) == "N/A" and vat_rate(Decimal("20.00")) == "20%"
     assert vat_rate(Decimal("17.5")) == "17.5%"
+
+
+def test_a_foreign_currency_document_shows_both_amounts(browser: FlaskClient) -> None:
+    ids = demo_ids(browser)
+    add_document(browser, "invoices", {
+        "Customer": "ACME01", "CustomerID": ids["customer"]["ACME01"],
+        "CustomerName": "Acme Trading Ltd", "InvoiceNumber": 7, "InvoiceDBID": 800007,
+        "InvoiceDate": "2025-06-01T00:00:00", "CurrencyCode": "EUR", "ExchangeRate": "1.17",
+        "NetAmount": "117.00", "VATAmount": "23.40",
+        "Lines": [line("Export", "1", "117.00", ids["nominal"][4000], "20", "23.40")]})
+
+    page = html(browser.get("/sales"))
+    assert "€140.40" in page and "£120.00" in page
+
+    page = html(browser.get("/sales/7"))
+    assert "EUR at 1.17 to the GBP" in page
+    assert "€117.00" in page and "Net in GBP" in page and "£100.00" in page
+    assert "Total in GBP" in page and "£120.00" in page
