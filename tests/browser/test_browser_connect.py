@@ -161,6 +161,7 @@ def test_connect_following_the_dext_steps(admin: Sao, kashflow_web: KashFlowWeb,
         "Bank Accounts": ("KashFlow Bank Account", len(kashflow["bank_accounts"])),
         "Projects": ("KashFlow Project", len(kashflow["projects"])),
         "Payment Methods": ("KashFlow Payment Method", payment_methods),
+        "Currencies": ("KashFlow Currency", len(kashflow["currencies"])),
     }
     admin.open_page("Refresh")
     admin.wait_for_value("refresh_state", "Done", reload=True)  # the queue worker's

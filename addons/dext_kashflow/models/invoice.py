@@ -33,6 +33,7 @@ from ..publishing.slices import (
 )
 from ..publishing.tasks import TASK_SIZE, plan_tasks, publish_order, read_to_publish
 from ..publishing.timing import timed
+from .invoice_line import LINE_FIELDS
 from .publication import CLAIM_TIMEOUT, FAILURES
 from .rule import DESTINATIONS, RULE_FIELDS
 
@@ -140,12 +141,18 @@ class Invoice(metaclass=PoolMeta):
     kashflow_logs = fields.Function(fields.Many2Many(
             'kashflow.publication.log', None, None, "Publication Log"),
         'get_kashflow_logs')
+    kashflow_lines = fields.Function(fields.One2Many(
+            'account.invoice.line', 'invoice', "Lines for KashFlow",
+            states=_LOCKED,
+            help="Each line's own nominal code and project, and what it "
+            "will be sent as."),
+        'get_kashflow_lines', setter='set_kashflow_lines')
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._check_modify_exclude |= (
-            {'kashflow_rule', 'kashflow_allow_duplicate'}
+            {'kashflow_rule', 'kashflow_allow_duplicate', 'kashflow_lines'}
             | set(RULE_FIELDS.values()))
         cls._buttons.update({
                 'kashflow_publish': {
@@ -312,6 +319,26 @@ class Invoice(metaclass=PoolMeta):
                 result[name][invoice.id] = '\n'.join(
                     f'\u2022 {p}' for p in values[name]) or None
         return result
+
+    def get_kashflow_lines(self, name):
+        return [ln.id for ln in self.lines if ln.type == 'line']
+
+    @classmethod
+    def set_kashflow_lines(cls, invoices, name, value):
+        "Only the lines' KashFlow values are changed from the KashFlow tab"
+        Line = Pool().get('account.invoice.line')
+        own = {ln.id for i in invoices for ln in i.lines}
+        to_write = []
+        for action, *args in value:
+            if action != 'write':  # the lines themselves are the invoice's
+                continue
+            for ids, values in zip(args[::2], args[1::2], strict=True):
+                values = {k: v for k, v in values.items() if k in LINE_FIELDS}
+                lines = Line.browse([i for i in ids if i in own])
+                if values and lines:
+                    to_write.extend((lines, values))
+        if to_write:
+            Line.write(*to_write)
 
     @classmethod
     def get_kashflow_logs(cls, invoices, name):

@@ -154,6 +154,25 @@ class Project(KashFlowList):
     number = fields.Char("Number", readonly=True)
 
 
+class Currency(KashFlowList):
+    __name__ = 'kashflow.currency'
+    __string__ = "KashFlow Currency"
+    code = fields.Char("Code", readonly=True, help="The ISO 4217 code.")
+    rate = fields.Numeric(
+        "Exchange Rate", readonly=True,
+        help="KashFlow's rate of the day: units of this currency per unit of "
+        "the home currency.")
+    home = fields.Boolean("Home Currency", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('code', 'ASC'))
+
+    def get_rec_name(self, name):
+        return self.code
+
+
 class PaymentMethod(KashFlowList):
     __name__ = 'kashflow.payment_method'
     __string__ = "KashFlow Payment Method"

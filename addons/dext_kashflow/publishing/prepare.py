@@ -19,6 +19,7 @@ from trytond.transaction import Transaction, inactive_records
 
 from kashflow.models import Attachment, Document, DocumentLine
 
+from .currency import document_currency, read_currencies
 from .money import kashflow_quantity_and_rate, spread, to_cents
 from .sides import side_of
 
@@ -54,6 +55,17 @@ class Prepared:
     credited: object = None  # the original account.invoice of a credit note
     problems: list = field(default_factory=list)
     notes: list = field(default_factory=list)  # what was changed to fit KashFlow
+    line_plans: list = field(default_factory=list)  # LinePlan, line by line
+
+
+@dataclass
+class LinePlan:
+    "What one invoice line is sent as, for the KashFlow tab"
+    line_id: int
+    nominal: object  # kashflow.nominal, None when there is none
+    vat_rate: object  # kashflow.vat_rate, None when there is none or no tax is sent
+    net: Decimal
+    vat: Decimal
 
 
 @dataclass
@@ -69,15 +81,24 @@ class LineValues:
     description: str | None
     product: int | None  # product.product id
     taxes_deductible_rate: Decimal | None
+    kashflow_nominal: int | None  # the line's own kashflow.nominal id
+    kashflow_project: int | None  # the line's own kashflow.project id
 
     FIELDS = ['type', 'account', 'quantity', 'unit_price', 'description',
-        'product', 'taxes_deductible_rate']
+        'product', 'taxes_deductible_rate', 'kashflow_nominal',
+        'kashflow_project']
+    MODELS = {'account': 'account.account', 'product': 'product.product',
+        'kashflow_nominal': 'kashflow.nominal',
+        'kashflow_project': 'kashflow.project'}
+
+    def record(self, field_name):
+        "The record a field of the line refers to, None if it is empty"
+        value = getattr(self, field_name)
+        return Pool().get(self.MODELS[field_name])(value) if value else None
 
     def name_of(self, field_name):
         "The name of the record a field of the line refers to"
-        model = {'account': 'account.account', 'product': 'product.product'}[
-            field_name]
-        return Pool().get(model)(getattr(self, field_name)).rec_name
+        return self.record(field_name).rec_name
 
 
 @dataclass
@@ -102,6 +123,7 @@ class Lookups:
         self._mappings = {}
         self._partners = {}
         self._files = {}
+        self._currencies = {}  # by connection id
 
     def connection(self, company):
         if company.id not in self.connections:
@@ -119,6 +141,13 @@ class Lookups:
                 {m.account.id: m.nominal for m in AccountMapping.search(domain)},
                 {m.tax.id: m.vat_rate for m in TaxMapping.search(domain)})
         return self._mappings[connection.id]
+
+    def currencies(self, connection, company_currency):
+        "The currencies of connection's KashFlow account (currency.Currencies)"
+        if connection.id not in self._currencies:
+            self._currencies[connection.id] = read_currencies(
+                connection, company_currency)
+        return self._currencies[connection.id]
 
     def partner(self, party, model, connection):
         "The record of model linked to party (see party.kashflow_partner)"
@@ -249,7 +278,7 @@ def prepare_many(invoices, lookups=None):
                 invoice.party)
     for (model, connection), parties in by_partner_list.items():
         lookups.read_partners(model, connection, parties)
-    lookups.read_files([i for i in invoices if side_of(i).files])
+    lookups.read_files(invoices)
     lookups.read_lines(invoices)
     lookups.read_due_dates(invoices)
     return {i.id: prepare(i, lookups.connection(i.company), lookups)
@@ -278,12 +307,14 @@ def prepare(invoice, connection, lookups=None):
     if invoice.kashflow_destination == 'none':
         problems.append(gettext('dext_kashflow.msg_publish_destination_none',
                 invoice=name, party=invoice.party.rec_name))
-    if invoice.currency != invoice.company.currency:
-        problems.append(gettext('dext_kashflow.msg_publish_currency',
-                invoice=name, currency=invoice.currency.code,
-                company_currency=invoice.company.currency.code))
 
     _check_partner(invoice, connection, side, prepared, lookups)
+    currency = document_currency(invoice,
+        lookups.currencies(connection, invoice.company.currency),
+        prepared.partner, problems, prepared.notes)
+    if prepared.new_partner and currency and currency.kashflow_currency:
+        # A new partner deals in its first document's currency.
+        prepared.new_partner.currency_id = currency.kashflow_currency.kashflow_id
     document_reference = _fit_reference(invoice, prepared.notes)
     lines = _document_lines(invoice, connection, prepared, lookups)
     if not problems:
@@ -294,10 +325,10 @@ def prepare(invoice, connection, lookups=None):
             reference=document_reference,
             project_id=(invoice.kashflow_project.kashflow_id
                 if invoice.kashflow_project else 0),
-            currency_code=invoice.currency.code,
+            currency_code=currency.code, exchange_rate=currency.rate,
             lines=lines)
         prepared.payment = _payment(invoice, problems)
-        prepared.attachments = lookups.files(invoice) if side.files else []
+        prepared.attachments = lookups.files(invoice)
         prepared.credited = (_credited_invoice(invoice)
             if side.credit_notes else None)
     return prepared
@@ -383,10 +414,13 @@ def _document_lines(invoice, connection, prepared, lookups):
     document_nominal = invoice.kashflow_nominal
     document_vat_rate = invoice.kashflow_vat_rate
     document_description = invoice.kashflow_description
-    project = invoice.kashflow_project
+    document_project = invoice.kashflow_project
     lines = []
     for number, line in enumerate(invoice_lines, start=1):
-        nominal = document_nominal or nominals.get(line.account)
+        # The line's own choice first, then the document's, then the mapping.
+        nominal = (line.record('kashflow_nominal') or document_nominal
+            or nominals.get(line.account))
+        project = line.record('kashflow_project') or document_project
         if not nominal:
             problems.append(gettext('dext_kashflow.msg_publish_line_no_nominal',
                     line=_label(number, line),
@@ -398,8 +432,8 @@ def _document_lines(invoice, connection, prepared, lookups):
         vat = vat_shares.get(line.id, ZERO)
         taxes = taxes_by_line[line.id]
         rate = ZERO
+        vat_rate = None
         if publish_tax:
-            vat_rate = None
             if len(taxes) > 1:
                 problems.append(gettext('dext_kashflow.msg_publish_line_taxes',
                         line=_label(number, line)))
@@ -441,6 +475,7 @@ def _document_lines(invoice, connection, prepared, lookups):
                     'dext_kashflow.msg_note_description_cut', line=_label(number, line),
                     length=DESCRIPTION_LENGTH, cut=len(description) - DESCRIPTION_LENGTH))
             description = description[:DESCRIPTION_LENGTH]
+        prepared.line_plans.append(LinePlan(line.id, nominal, vat_rate, net, vat))
         lines.append(DocumentLine(
                 quantity=quantity, description=description, rate=unit,
                 nominal_id=nominal.kashflow_id if nominal else 0,

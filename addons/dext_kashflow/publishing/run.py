@@ -427,7 +427,8 @@ class Run:
             ids[index] = UNCONFIRMED
             publication.mark_files(','.join(ids))
             checkpoint(publication)
-            file_id = self.call('attachment', self.client.attach_file_to_receipt,
+            file_id = self.call('attachment',
+                getattr(self.client, self.side.attach_file),
                 publication.kashflow_number, attachment,
                 sent={'filename': attachment.filename,
                     'content_type': attachment.content_type,

@@ -13,7 +13,6 @@ class Side:
     words: str  # the document, as the messages name it (msg_clear_..._<words>)
     partner_model: str  # the list of KashFlow partners in Tryton
     new_partner: type  # kashflow.models' class of a partner to create
-    files: bool  # KashFlow keeps the document's files (purchases only)
     credit_notes: bool  # a credit note is applied to what it credits (sales)
     web_section: str  # where KashFlow's web application shows the document
     # KashFlowClient's methods for this side:
@@ -23,25 +22,28 @@ class Side:
     list_partners: str
     partner_documents: str
     get_document: str
+    attach_file: str
 
 
 SIDES = {
     'receipt': Side(
         kind='receipt', noun='supplier', words='purchase',
-        partner_model='kashflow.supplier', new_partner=Supplier, files=True,
+        partner_model='kashflow.supplier', new_partner=Supplier,
         credit_notes=False,
         web_section='purchases',
         insert_partner='insert_supplier', insert_document='insert_receipt',
         insert_payment='insert_receipt_payment', list_partners='get_suppliers',
-        partner_documents='get_receipts_for_supplier', get_document='get_receipt'),
+        partner_documents='get_receipts_for_supplier', get_document='get_receipt',
+        attach_file='attach_file_to_receipt'),
     'invoice': Side(
         kind='invoice', noun='customer', words='sale',
-        partner_model='kashflow.customer', new_partner=Customer, files=False,
+        partner_model='kashflow.customer', new_partner=Customer,
         credit_notes=True,
         web_section='sales',
         insert_partner='insert_customer', insert_document='insert_invoice',
         insert_payment='insert_invoice_payment', list_partners='get_customers',
-        partner_documents='get_invoices_for_customer', get_document='get_invoice'),
+        partner_documents='get_invoices_for_customer', get_document='get_invoice',
+        attach_file='attach_file_to_invoice'),
     }
 
 

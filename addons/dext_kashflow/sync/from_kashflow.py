@@ -98,6 +98,17 @@ def payment_methods(invoice_methods, receipt_methods):
             } for kind, items in methods for m in items]
 
 
+def currencies(kashflow_currencies):
+    # KashFlow names a currency by its code only.
+    return [{
+            'kashflow_id': c.id,
+            'name': text(c.code),
+            'code': text(c.code),
+            'rate': c.exchange_rate,
+            'home': c.is_default,
+            } for c in kashflow_currencies]
+
+
 @dataclass(frozen=True)
 class Source:
     "Where a list model's rows come from"
@@ -137,6 +148,8 @@ SOURCES = {
     'kashflow.payment_method': Source(
         ('invoice_payment_methods', 'receipt_payment_methods'), payment_methods,
         LIST_FIELDS + ('kind',)),
+    'kashflow.currency': Source(('currencies',), currencies,
+        LIST_FIELDS + ('code', 'rate', 'home')),
     }
 # A short list first, alone (a refused login is refused once), then the
 # longest, so that the short ones fill in around them.

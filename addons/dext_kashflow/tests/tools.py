@@ -92,9 +92,11 @@ def closed_port_url():
     return f'http://127.0.0.1:{port}/api/service.asmx'
 
 
-def new_invoice(type_, party, lines, taxes=(), date=None, reference=None):
+def new_invoice(type_, party, lines, taxes=(), date=None, reference=None,
+        currency=None):
     """A draft invoice of type_ ('in' or 'out') for party with lines given as
-    (quantity, unit_price, description) or with a 4th item, the line's taxes."""
+    (quantity, unit_price, description) or with a 4th item, the line's taxes;
+    in currency (the company's if None)."""
     from decimal import Decimal
 
     from proteus import Model
@@ -102,6 +104,8 @@ def new_invoice(type_, party, lines, taxes=(), date=None, reference=None):
 
     Invoice = Model.get('account.invoice')
     invoice = Invoice(type=type_, party=party)
+    if currency:
+        invoice.currency = currency
     if date:
         invoice.invoice_date = date
     if reference:

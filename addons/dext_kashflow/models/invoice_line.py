@@ -1,0 +1,105 @@
+"""An invoice line's own KashFlow nominal code and project, and what it sends.
+
+A line's nominal code wins over the document's and the account's mapping; its
+project over the document's. The KashFlow tab lists the document's lines with
+what each will be sent as (nominal code, VAT rate, net, VAT), worked out by
+the code that publishes (publishing/prepare.py), so that the bookkeeper sees
+it before publishing.
+"""
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import without_check_access
+
+from ..publishing.prepare import company_connection, prepare
+
+# The line's own values, which the server refuses to change once sent.
+LINE_FIELDS = {'kashflow_nominal', 'kashflow_project'}
+# What the KashFlow tab shows of a line as it will be sent.
+PLAN_FIELDS = ['kashflow_plan_nominal', 'kashflow_plan_vat_rate',
+    'kashflow_plan_net', 'kashflow_plan_vat']
+
+
+class InvoiceLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice.line'
+
+    kashflow_nominal = fields.Many2One(
+        'kashflow.nominal', "KashFlow Nominal Code", ondelete='RESTRICT',
+        domain=[('connection.company', '=', Eval('company', -1))],
+        states={'invisible': Eval('type') != 'line'},
+        help="Sent for this line instead of the document's nominal code "
+        "and the account's mapping.")
+    kashflow_project = fields.Many2One(
+        'kashflow.project', "KashFlow Project", ondelete='RESTRICT',
+        domain=[('connection.company', '=', Eval('company', -1))],
+        states={'invisible': Eval('type') != 'line'},
+        help="Sent for this line instead of the document's project.")
+
+    kashflow_plan_nominal = fields.Function(
+        fields.Char("Nominal Code Sent"), 'get_kashflow_plan')
+    kashflow_plan_vat_rate = fields.Function(
+        fields.Char("VAT Rate Sent"), 'get_kashflow_plan')
+    kashflow_plan_net = fields.Function(
+        fields.Numeric("Net Sent", digits=(16, 2)), 'get_kashflow_plan')
+    kashflow_plan_vat = fields.Function(
+        fields.Numeric("VAT Sent", digits=(16, 2)), 'get_kashflow_plan')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Chosen after posting, as the document's own KashFlow values are.
+        cls._check_modify_exclude |= LINE_FIELDS
+
+    @classmethod
+    def write(cls, *args):
+        cls.check_kashflow_locked(args)
+        super().write(*args)
+
+    @classmethod
+    def check_kashflow_locked(cls, args):
+        "A line's KashFlow values no longer change once sent"
+        Invoice = Pool().get('account.invoice')
+        for lines, values in zip(args[::2], args[1::2], strict=True):
+            names = LINE_FIELDS & values.keys()
+            if not names:
+                continue
+            invoices = list({ln.invoice for ln in lines if ln.invoice})
+            publications = Invoice.kashflow_publications(invoices)
+            for line in lines:
+                publication = publications.get(line.invoice.id if line.invoice else None)
+                if not (publication
+                        and publication.state in {'sending', 'published'}):
+                    continue
+                if any(getattr(getattr(line, n), 'id', None) != values[n]
+                        for n in names):
+                    raise AccessError(gettext(
+                            'dext_kashflow.msg_invoice_kashflow_locked',
+                            invoice=line.invoice.rec_name,
+                            fields=', '.join(sorted(
+                                    cls._fields[n].string for n in names))))
+
+    @classmethod
+    def get_kashflow_plan(cls, lines, names):
+        """What each line will be sent as, worked out by preparing its
+        document as publishing does; empty for a document not posted"""
+        result = {n: dict.fromkeys(ln.id for ln in lines) for n in names}
+        invoices = {ln.invoice for ln in lines
+            if ln.invoice and ln.invoice.state in {'posted', 'paid'}}
+        with without_check_access():
+            for invoice in invoices:
+                prepared = prepare(invoice, company_connection(invoice.company))
+                for plan in prepared.line_plans:
+                    values = {
+                        'kashflow_plan_nominal': (plan.nominal.rec_name
+                            if plan.nominal else None),
+                        'kashflow_plan_vat_rate': (plan.vat_rate.rec_name
+                            if plan.vat_rate else None),
+                        'kashflow_plan_net': plan.net,
+                        'kashflow_plan_vat': plan.vat,
+                        }
+                    for name in names:
+                        if plan.line_id in result[name]:
+                            result[name][plan.line_id] = values[name]
+        return result
