@@ -11,7 +11,8 @@ chart of accounts (nominal codes as in KashFlow), a fiscal year with its periods
 sequences, UK VAT (20%, 5%, 0% and exempt, for sales and purchases), payment terms, the
 suppliers and customers of the mock KashFlow's demo account (same names, so that linking by
 name works), products, supplier and customer invoices (draft and posted, two credit notes, one
-with a PDF attached), and the users "admin" and "user".
+with a PDF attached; a bill in dollars, one in euros and a sale in euros, at the rates of the
+euro and the dollar the mock's demo account has), and the users "admin" and "user".
 """
 
 from __future__ import annotations
@@ -53,7 +54,13 @@ CHART = [
     ("7400", "Travel", "expense"),
     ("7502", "Telephone", "expense"),
     ("7504", "Office Stationery", "expense"),
+    ("7906", "Exchange Rate Variance", "expense"),
 ]
+# Foreign currencies, per pound (as the mock KashFlow's demo account has them).
+RATES = {"EUR": ("Euro", "€", Decimal("1.17")), "USD": ("US Dollar", "$", Decimal("1.27"))}
+# The partners abroad, who deal in their own currency (the others in pounds).
+FOREIGN_PARTIES = {"CloudHost Inc": "USD", "Müller Bürobedarf GmbH": "EUR",
+                   "Dupont Distribution SARL": "EUR"}
 
 # (code, name, rate or None for exempt): one tax per rate for sales and for purchases.
 VAT = [("S", "Standard", Decimal("0.20")), ("R", "Reduced", Decimal("0.05")),
@@ -70,6 +77,10 @@ SUPPLIERS = [
      "accounts@ener01.example", 30),
     ("Rail & Hotel Travel Ltd", "Station Approach", "York", "YO24 1AB",
      "accounts@trav01.example", 0),
+    ("CloudHost Inc", "500 Market Street", "San Francisco", "CA 94105",
+     "billing@cloudhost.example", 30),
+    ("Müller Bürobedarf GmbH", "Hauptstraße 12", "Köln", "50667",
+     "rechnung@mueller.example", 30),
 ]
 CUSTOMERS = [
     ("Acme Trading Ltd", "20 Commercial Road", "Bristol", "BS1 6TA",
@@ -77,6 +88,8 @@ CUSTOMERS = [
     ("Brightside Cafe", "3 Harbour Walk", "Brighton", "BN2 1TQ", "owner@brightside.example"),
     ("Cornerstone Architects LLP", "88 King Street", "Manchester", "M2 4WQ",
      "finance@cornerstone.example"),
+    ("Dupont Distribution SARL", "14 rue de la Paix", "Paris", "75002",
+     "compta@dupont.example"),
 ]
 
 # (category, expense code, revenue code, supplier VAT, customer VAT)
@@ -116,6 +129,7 @@ class Demo:
     terms: dict[int, Any] = field(default_factory=dict)  # by days
     parties: dict[str, Any] = field(default_factory=dict)  # by name
     products: dict[str, Any] = field(default_factory=dict)  # by name
+    currencies: dict[str, Any] = field(default_factory=dict)  # by code
 
 
 def connect(config_file: str | None, database: str) -> None:
@@ -151,6 +165,7 @@ def create_company(demo: Demo) -> None:
         gbp = Currency(name="Pound Sterling", code="GBP", numeric_code="826", symbol="£",
                        rounding=Decimal("0.01"), digits=2)
         gbp.save()
+    create_currencies(demo, gbp)
     party = Party(name=COMPANY)
     address, = party.addresses
     address.street = "1 High Street"
@@ -169,6 +184,23 @@ def create_company(demo: Demo) -> None:
     config.get_config()._context = User.get_preferences(True, {})
     Company = Model.get("company.company")
     demo.company, = Company.find([("party.name", "=", COMPANY)])
+
+
+def create_currencies(demo: Demo, gbp: Any) -> None:
+    """The pound at 1 and the euro and dollar at their rate per pound, from a year back."""
+    Currency = Model.get("currency.currency")
+    Rate = Model.get("currency.currency.rate")
+    since = TODAY - dt.timedelta(days=400)
+    if not gbp.rates:
+        Rate(currency=gbp, date=since, rate=Decimal(1)).save()
+    demo.currencies["GBP"] = gbp
+    for code, (name, symbol, rate) in RATES.items():
+        currency, = Currency.find([("code", "=", code)]) or [
+            Currency(name=name, code=code, symbol=symbol, rounding=Decimal("0.01"),
+                     digits=2)]
+        currency.save()
+        Rate(currency=currency, date=since, rate=rate).save()
+        demo.currencies[code] = currency
 
 
 def create_chart(demo: Demo) -> None:
@@ -219,6 +251,9 @@ def create_chart(demo: Demo) -> None:
     configuration.default_account_payable = demo.accounts["2100"]
     configuration.default_category_account_expense = demo.accounts["5000"]
     configuration.default_category_account_revenue = demo.accounts["4000"]
+    # Where Tryton books the pennies a foreign document's conversion leaves over.
+    configuration.currency_exchange_debit_account = demo.accounts["7906"]
+    configuration.currency_exchange_credit_account = demo.accounts["7906"]
     configuration.save()
 
 
@@ -297,7 +332,7 @@ def create_parties(demo: Demo) -> None:
         address.street = street
         address.city = city
         address.postal_code = postcode
-        address.country = uk
+        address.country = None if name in FOREIGN_PARTIES else uk
         record.contact_mechanisms.new(type="email", value=email)
         return record
 
@@ -368,6 +403,13 @@ INVOICES: list[tuple[str, str, int, str, bool, list[tuple[str, str, str]], bool]
      [("Design consultancy (hour)", "6", "95.00")], False),
     ("out", "Cornerstone Architects LLP", 2, "", False,
      [("Site visit", "2", "250.00"), ("Printed brochure", "100", "3.20")], False),
+    # In the partner's currency (FOREIGN_PARTIES): prices in dollars or euros.
+    ("in", "CloudHost Inc", 12, "CH-2026-1187", True,
+     [("Business broadband (monthly)", "1", "120.00")], False),
+    ("in", "Müller Bürobedarf GmbH", 10, "MB-55012", True,
+     [("Toner cartridge", "3", "75.00")], False),
+    ("out", "Dupont Distribution SARL", 8, "DD-CMD-3310", True,
+     [("Design consultancy (hour)", "10", "110.00")], False),
 ]
 
 
@@ -377,6 +419,8 @@ def create_invoices(demo: Demo) -> None:
     to_post = []
     for kind, party, days_ago, reference, post, lines, attach in INVOICES:
         invoice = Invoice(type=kind, party=demo.parties[party])
+        if party in FOREIGN_PARTIES:  # before the lines, which take its currency
+            invoice.currency = demo.currencies[FOREIGN_PARTIES[party]]
         invoice.invoice_date = TODAY - dt.timedelta(days=days_ago)
         if reference:
             invoice.reference = reference

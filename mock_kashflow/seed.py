@@ -29,13 +29,17 @@ UK_VAT_RATES = [Decimal(20), Decimal(5), Decimal(0)]
 DEMO_SUPPLIERS = [
     ("BT01", "BT Business", 30), ("OFF01", "Office Supplies Direct", 30),
     ("LAND01", "Greenway Property Lettings", 14), ("ENER01", "Northern Power & Gas", 30),
-    ("TRAV01", "Rail & Hotel Travel Ltd", 0),
+    ("TRAV01", "Rail & Hotel Travel Ltd", 0), ("CLOUD01", "CloudHost Inc", 30),
+    ("MULL01", "Müller Bürobedarf GmbH", 30),
 ]
 DEMO_CUSTOMERS = [
     ("ACME01", "Acme Trading Ltd", "accounts@acme.example"),
     ("BRIG01", "Brightside Cafe", "owner@brightside.example"),
     ("CORN01", "Cornerstone Architects LLP", "finance@cornerstone.example"),
+    ("DUPO01", "Dupont Distribution SARL", "compta@dupont.example"),
 ]
+# The demo's partners abroad, who deal in their own currency (the others in pounds).
+DEMO_CURRENCIES = {"CLOUD01": "USD", "MULL01": "EUR", "DUPO01": "EUR"}
 DEMO_BANKS = [(1200, "Current Account"), (1210, "Business Savings")]
 DEMO_PROJECTS = [("P001", "Office refit"), ("P002", "Website relaunch")]
 PAYMENT_METHODS = ["Cash", "Cheque", "BACS", "Credit/Debit Card", "Direct Debit", "PayPal"]
@@ -79,14 +83,19 @@ def seed_account(account: Account, seed: str, next_dbid) -> Account:
                      ClassificationName=CLASSIFICATIONS[cls_id], VATRate=Decimal(20),
                      Description=name)
         for code, name, cls_id, type_id in UK_NOMINALS]
+    currency_ids = {c["CurrencyCode"]: c["CurrencyId"] for c in account.currencies}
+
+    def currency_id(code: str) -> int:
+        return currency_ids[DEMO_CURRENCIES.get(code, "GBP")]
+
     account.suppliers = [
         schema.blank("Supplier", SupplierID=next_dbid(), Code=code, Name=name,
-                     PaymentTerms=terms, Created=now, Updated=now, CurrencyID=1,
-                     Email=f"accounts@{code.lower()}.example")
+                     PaymentTerms=terms, Created=now, Updated=now,
+                     CurrencyID=currency_id(code), Email=f"accounts@{code.lower()}.example")
         for code, name, terms in DEMO_SUPPLIERS]
     account.customers = [
         schema.blank("Customer", CustomerID=next_dbid(), Code=code, Name=name, Email=email,
-                     PaymentTerms=30, Created=now, Updated=now, CurrencyID=1)
+                     PaymentTerms=30, Created=now, Updated=now, CurrencyID=currency_id(code))
         for code, name, email in DEMO_CUSTOMERS]
     account.projects = [
         schema.blank("BasicDataset", ID=next_dbid(), Name=name, Description=number)

@@ -86,7 +86,8 @@ def test_an_empty_account_answers_empty_lists(mock_server):
 
 def test_suppliers_by_list_code_and_id(client):
     suppliers = client.get_suppliers()
-    assert [s.code for s in suppliers] == ["BT01", "OFF01", "LAND01", "ENER01", "TRAV01"]
+    assert [s.code for s in suppliers] == ["BT01", "OFF01", "LAND01", "ENER01", "TRAV01",
+                                           "CLOUD01", "MULL01"]
     bt = client.get_supplier("BT01")
     assert (bt.name, bt.payment_terms, bt.email) == (
         "BT Business", 30, "accounts@bt01.example")
@@ -108,7 +109,8 @@ def test_insert_supplier_reads_back(client, kashflow_account):
 
 
 def test_customers_by_list_code_and_id_and_insert(client):
-    assert [c.code for c in client.get_customers()] == ["ACME01", "BRIG01", "CORN01"]
+    assert [c.code for c in client.get_customers()] == ["ACME01", "BRIG01", "CORN01",
+                                                        "DUPO01"]
     acme = client.get_customer("ACME01")
     assert acme.email == "accounts@acme.example"
     assert client.get_customer_by_id(acme.id) == acme

@@ -64,7 +64,7 @@ def test_a_restricted_account_lets_us_in_after_autoauth(mock_server, sleeps):
 
     assert client.auto_auth_ip(account.autoauth_key) == 1
     assert account.state()["access_list"] == [{"ip": "127.0.0.1", "comment": "Dext ERP tests"}]
-    assert len(client.get_suppliers()) == 5
+    assert len(client.get_suppliers()) == 7
 
 
 def test_a_wrong_autoauth_key(mock_server, sleeps):

@@ -236,7 +236,7 @@ def https_client(account, port, sleeps, **options):
 def test_https_with_a_trusted_certificate(tls_server, trusting, kashflow_account, sleeps):
     server = tls_server()
     client = https_client(kashflow_account, server.port, sleeps, session=trusting)
-    assert len(client.get_suppliers()) == 5
+    assert len(client.get_suppliers()) == 7
     assert b"GetSuppliers" in server.received
 
 

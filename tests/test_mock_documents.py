@@ -239,13 +239,13 @@ def test_suppliers_and_customers(account):
     assert customer.value("Code") == "ZEDC01" and customer.value("Name") == "Zed & Co"
     assert account.call("GetCustomer", "<CustomerCode>NOPE</CustomerCode>").status == (
         "NO", "There is no customer with that code")
-    assert len(account.call("GetSuppliers").find("GetSuppliersResult")) == 6
+    assert len(account.call("GetSuppliers").find("GetSuppliersResult")) == 8
 
 
 def test_every_list_operation_answers(account):
     expected = {"GetNominalCodes": 28, "GetNominalCodesExtended": 28, "GetVATRates": 3,
                 "GetBankAccounts": 2, "GetProjects": 2, "GetInvPayMethods": 6,
-                "GetRecPayMethods": 6, "GetCurrencies": 3, "GetCustomers": 3}
+                "GetRecPayMethods": 6, "GetCurrencies": 3, "GetCustomers": 4}
     for operation, count in expected.items():
         reply = account.call(operation)
         assert reply.ok, operation

@@ -62,6 +62,9 @@ def test_run_starts_the_product_and_sigint_stops_it(product: Product) -> None:
     assert count("account.invoice", [("state", "=", "posted")]) >= 6
     assert count("account.invoice", [("state", "=", "draft")]) >= 3
     assert count("account.invoice", [("total_amount", "<", 0)]) == 2  # the credit notes
+    # A bill in dollars, one in euros and a sale in euros, posted.
+    assert count("account.invoice", [("currency.code", "in", ["EUR", "USD"]),
+                                     ("state", "=", "posted")]) == 3
     assert count("ir.attachment", [("resource", "like", "account.invoice,%")]) == 1
     company = rpc(db_rpc, "model.company.company.search_read", [], 0, None, None,
                   ["rec_name", "currency.code"], context, auth=auth)
