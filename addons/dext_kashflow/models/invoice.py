@@ -171,6 +171,12 @@ class Invoice(metaclass=PoolMeta):
                         | (Eval('kashflow_state') != 'failed')),
                     'depends': ['kashflow_state', 'kashflow_failure'],
                     },
+                'kashflow_preview': {
+                    'invisible': (~Eval('state').in_(['posted', 'paid'])
+                        | ~Eval('kashflow_state').in_(
+                            ['not_published', 'queued', 'failed'])),
+                    'depends': ['state', 'kashflow_state'],
+                    },
                 'kashflow_clear': {
                     'invisible': ~Eval('kashflow_state').in_(
                         ['published', 'failed', 'sending']),
@@ -661,6 +667,11 @@ class Invoice(metaclass=PoolMeta):
                 raise PublishError(gettext(
                         'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
         return publications
+
+    @classmethod
+    @ModelView.button_action('dext_kashflow.wizard_preview')
+    def kashflow_preview(cls, invoices):
+        "Open the KashFlow document as it will be sent (wizards/preview.py)"
 
     @classmethod
     @ModelView.button
