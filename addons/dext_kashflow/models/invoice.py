@@ -23,6 +23,7 @@ from trytond.transaction import Transaction, without_check_access
 from ..exceptions import PublishError
 from ..publishing import run
 from ..publishing.prepare import company_connection, prepare, prepare_many
+from ..publishing.preview import bullets
 from ..publishing.sides import side_of
 from ..publishing.slices import (
     NO_SELECTION,
@@ -322,8 +323,7 @@ class Invoice(metaclass=PoolMeta):
                 problems, notes = prepared.problems, prepared.notes
             values = {'kashflow_problems': problems, 'kashflow_notes': notes}
             for name in names:
-                result[name][invoice.id] = '\n'.join(
-                    f'\u2022 {p}' for p in values[name]) or None
+                result[name][invoice.id] = bullets(values[name])
         return result
 
     def get_kashflow_lines(self, name):
@@ -430,8 +430,7 @@ class Invoice(metaclass=PoolMeta):
         if problems:
             raise PublishError(gettext('dext_kashflow.msg_publish_problems',
                     problems='\n\n'.join(
-                        f'{invoice.rec_name}:\n' + '\n'.join(
-                            f'\u2022 {p}' for p in invoice_problems)
+                        f'{invoice.rec_name}:\n' + bullets(invoice_problems)
                         for invoice, invoice_problems in problems)))
         if len(invoices) == 1:
             # A person is waiting: one attempt now; what fails for a while

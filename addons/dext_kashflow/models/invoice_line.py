@@ -13,13 +13,10 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import without_check_access
 
-from ..publishing.prepare import company_connection, prepare
+from ..publishing.prepare import prepare_many
 
 # The line's own values, which the server refuses to change once sent.
 LINE_FIELDS = {'kashflow_nominal', 'kashflow_project'}
-# What the KashFlow tab shows of a line as it will be sent.
-PLAN_FIELDS = ['kashflow_plan_nominal', 'kashflow_plan_vat_rate',
-    'kashflow_plan_net', 'kashflow_plan_vat']
 
 
 class InvoiceLine(metaclass=PoolMeta):
@@ -85,11 +82,11 @@ class InvoiceLine(metaclass=PoolMeta):
         """What each line will be sent as, worked out by preparing its
         document as publishing does; empty for a document not posted"""
         result = {n: dict.fromkeys(ln.id for ln in lines) for n in names}
-        invoices = {ln.invoice for ln in lines
-            if ln.invoice and ln.invoice.state in {'posted', 'paid'}}
+        invoices = list({ln.invoice for ln in lines
+                if ln.invoice and ln.invoice.state in {'posted', 'paid'}})
         with without_check_access():
-            for invoice in invoices:
-                prepared = prepare(invoice, company_connection(invoice.company))
+            # What the documents share (connections, mappings...) read once.
+            for prepared in prepare_many(invoices).values():
                 for plan in prepared.line_plans:
                     values = {
                         'kashflow_plan_nominal': (plan.nominal.rec_name

@@ -10,15 +10,16 @@ line of its move; where the two differ by a penny the document says so
 before it is published.
 """
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from .money import plain, to_cents
+
 # The places of KashFlow's ExchangeRate the module sends (Tryton keeps 6).
 RATE_PLACES = Decimal('0.000001')
-CENT = Decimal('0.01')
 
 
 @dataclass
@@ -64,10 +65,11 @@ def document_currency(invoice, currencies, partner, problems, notes):
         problems.append(gettext('dext_kashflow.msg_publish_home_currency',
                 kashflow=currencies.home, company=company_currency.code))
         return None
-    if partner and currencies.of_partner(partner) != code:
+    partner_currency = currencies.of_partner(partner) if partner else code
+    if partner_currency != code:
         problems.append(gettext('dext_kashflow.msg_publish_partner_currency',
                 invoice=name, currency=code, partner=partner.rec_name,
-                partner_currency=currencies.of_partner(partner)))
+                partner_currency=partner_currency))
     if invoice.currency == company_currency:
         return InCurrency(code, Decimal(1), currencies.by_code.get(code))
     kashflow_currency = currencies.by_code.get(code)
@@ -95,13 +97,12 @@ def tryton_rate(invoice):
         if not document.rate or not home.rate:
             return None
         rate = (document.rate / home.rate).quantize(RATE_PLACES)
-    # Without trailing zeros, and never as an exponent: 1.27, not 1.270000.
-    return Decimal(format(rate.normalize(), 'f'))
+    return Decimal(plain(rate))  # 1.27, not 1.270000
 
 
 def to_home(amount, rate):
     "An amount in the document's currency in the home one, as KashFlow derives it"
-    return (amount / rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return to_cents(amount / rate)
 
 
 def _note_home_differences(invoice, rate, notes):

@@ -15,6 +15,11 @@ def to_cents(value):
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def plain(value):
+    "value as text without trailing zeros, never as an exponent: 1.27, 2, not 1.2700, 2E+0"
+    return format(Decimal(value).normalize(), 'f')
+
+
 def spread(total, weights):
     """Split total into parts proportional to weights, to the penny, adding up to total.
 

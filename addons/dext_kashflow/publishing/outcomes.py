@@ -159,7 +159,7 @@ def reason(error):
         return _text('msg_reason_too_slow' if error.timed_out
             else 'msg_reason_passing')
     name = next(name for cls, name in REASONS if isinstance(error, cls))
-    detail = (error.status_detail or '').strip().rstrip('.')
+    detail = _kashflow_words(error)
     if name == 'msg_reason_refused' and not detail:
         name = 'msg_reason_no_reason'
     # KashFlow's own words, quoted after ours when it gave any.
@@ -181,10 +181,14 @@ def publication_outcome(error, action, side, connection):
         expire=found.connection == 'expired')
 
 
-def _detail(error):
+def _kashflow_words(error):
     "KashFlow's own sentence (its StatusDetail), which a bookkeeper can read"
-    detail = (error.status_detail or '').strip().rstrip('.')
-    return detail or _text('msg_failure_no_reason')
+    return (error.status_detail or '').strip().rstrip('.')
+
+
+def _detail(error):
+    "KashFlow's own sentence, or that it gave none"
+    return _kashflow_words(error) or _text('msg_failure_no_reason')
 
 
 def work_message(connection_name, url, error):

@@ -20,7 +20,7 @@ from trytond.transaction import Transaction, inactive_records
 from kashflow.models import Attachment, Document, DocumentLine
 
 from .currency import document_currency, read_currencies
-from .money import kashflow_quantity_and_rate, spread, to_cents
+from .money import kashflow_quantity_and_rate, plain, spread, to_cents
 from .sides import side_of
 
 ZERO = Decimal(0)
@@ -468,8 +468,8 @@ def _document_lines(invoice, connection, prepared, lookups):
         description = document_description or _description(line)
         if not exact:
             description = gettext('dext_kashflow.msg_publish_line_quantity_text',
-                description=description, quantity=_number(line.quantity),
-                unit_price=_number(line.unit_price))
+                description=description, quantity=plain(line.quantity),
+                unit_price=plain(line.unit_price))
         if len(description) > DESCRIPTION_LENGTH:
             prepared.notes.append(gettext(
                     'dext_kashflow.msg_note_description_cut', line=_label(number, line),
@@ -556,10 +556,6 @@ def _description(line):
     if not text and line.product:
         text = line.name_of('product')
     return text.splitlines()[0] if text else '-'
-
-
-def _number(value):
-    return format(Decimal(value).normalize(), 'f')
 
 
 def _due_date(invoice):

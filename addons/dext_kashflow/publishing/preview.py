@@ -11,6 +11,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool
 
 from .currency import to_home
+from .money import plain
 from .prepare import totals
 
 
@@ -48,7 +49,7 @@ def describe(invoice, connection, prepared):
     lines.append('')
     for number, line in enumerate(document.lines, start=1):
         lines.append(text('msg_preview_line', number=number,
-                description=line.description, quantity=_number(line.quantity),
+                description=line.description, quantity=plain(line.quantity),
                 rate=line.rate,
                 nominal=nominals.get(line.nominal_id, line.nominal_id),
                 vat_rate=_vat_rate(line.vat_rate), vat=line.vat_amount,
@@ -89,8 +90,9 @@ def _by_kashflow_id(Model, connection, items, attribute):
 
 
 def _vat_rate(rate):
-    return _text('msg_preview_exempt') if rate == Decimal(-1) else f'{_number(rate)}%'
+    return _text('msg_preview_exempt') if rate == Decimal(-1) else f'{plain(rate)}%'
 
 
-def _number(value):
-    return format(Decimal(value).normalize(), 'f')
+def bullets(texts):
+    "texts as the KashFlow tab and the preview list them; None for none"
+    return '\n'.join(f'\u2022 {t}' for t in texts) or None

@@ -7,7 +7,7 @@ from trytond.transaction import without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
 from ..publishing.prepare import company_connection, prepare
-from ..publishing.preview import describe
+from ..publishing.preview import bullets, describe
 
 
 class PreviewShow(ModelView):
@@ -36,6 +36,6 @@ class Preview(Wizard):
             prepared = prepare(invoice, connection)
             return {
                 'document': describe(invoice, connection, prepared),
-                'problems': '\n'.join(f'\u2022 {p}' for p in prepared.problems) or None,
-                'notes': '\n'.join(f'\u2022 {n}' for n in prepared.notes) or None,
+                'problems': bullets(prepared.problems),
+                'notes': bullets(prepared.notes),
                 }
