@@ -27,8 +27,11 @@ requests", one fifth each), with short retry delays and late-write margin; at th
 bench checks and prints: exactly --docs documents in the mock, no reference twice, every
 invoice carrying its KashFlow number.
 
+Each N runs twice by default: with the connection's "Compare After Publishing" (a read-back
+of each document: two calls per document) and without it (one); --compare on|off runs one.
+
 Run: .venv/bin/python bench/workers.py [--docs 2000] [--workers 1 2 4] [--latency-ms 100]
-     [--faults 0.1] [--keep] [--fresh]
+     [--compare both] [--faults 0.1] [--keep] [--fresh]
 Asserts nothing; exits 1 when a check of --faults fails.
 """
 
@@ -461,6 +464,7 @@ def wait_for_http(url: str, process: subprocess.Popen) -> None:
 class Result:
     workers: int
     docs: int
+    compare: bool = True  # the connection reads each document back after publishing
     click: float = 0.0
     elapsed: float = 0.0
     calls: Counter = field(default_factory=Counter)
@@ -468,6 +472,11 @@ class Result:
     checks: list[tuple[str, bool]] = field(default_factory=list)
     load: float = 0.0  # the machine's load average (1 minute) as the click started
     cpu: dict[str, float] = field(default_factory=dict)  # seconds, by process kind
+
+    @property
+    def label(self) -> str:
+        "The run's column: N=4, and N=4 -cmp without the comparison after publishing"
+        return f"N={self.workers}" + ("" if self.compare else " -cmp")
 
 
 def states(database: psycopg.Connection) -> tuple[Counter, int, dt.datetime | None]:
@@ -481,18 +490,22 @@ def states(database: psycopg.Connection) -> tuple[Counter, int, dt.datetime | No
 
 
 def run(uri: str, config: Path, mock: Mock, template: str, workers: int, docs: int,
-        latency_ms: int, faults: float) -> Result:
+        latency_ms: int, faults: float, compare: bool) -> Result:
     name = f"{template}_run"
     print(f"\n== {workers} worker{'s' if workers > 1 else ''}: {docs} documents, "
-          f"{latency_ms} ms latency" + (f", {faults:.0%} random faults" if faults else ""))
+          f"{latency_ms} ms latency" + (f", {faults:.0%} random faults" if faults else "")
+          + ("" if compare else ", not compared after publishing"))
     if has_database(uri, name):
         admin_sql(uri, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
     admin_sql(uri, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
         sql.Identifier(name), sql.Identifier(template)))
+    with psycopg.connect(uri + name, autocommit=True) as database:
+        database.execute("UPDATE kashflow_connection SET compare_after_publishing = %s",
+                         (compare,))
     mock.fresh_account()
     env = tryton_env(config)
     processes = Processes()
-    result = Result(workers, docs)
+    result = Result(workers, docs, compare)
     try:
         port = free_port()
         server = processes.start("trytond", [str(BIN / "trytond"), "-c", str(config),
@@ -585,14 +598,14 @@ def report(results: list[Result], latency_ms: int, started_load: tuple[float, ..
     print(f"\n== Summary ({results[0].docs} documents, {latency_ms} ms per KashFlow call; "
           f"machine load average before the runs: "
           f"{', '.join(f'{x:.2f}' for x in started_load)}; {os.cpu_count()} cores)")
-    columns = "".join(f"{f'N={r.workers}':>12}" for r in results)
+    columns = "".join(f"{r.label:>12}" for r in results)
     print(f"{'':38}{columns}")
 
     def row(label: str, values: list[str]) -> None:
         print(f"{label:38}" + "".join(f"{v:>12}" for v in values))
 
     row("documents per second", [f"{r.docs / r.elapsed:.1f}" for r in results])
-    one = next((r for r in results if r.workers == 1), None)
+    one = next((r for r in results if r.workers == 1 and r.compare), None)
     base = one.docs / one.elapsed if one else None
     if base:
         row("  gain over N=1 (linear: N)", [f"{r.docs / r.elapsed / base:.2f}"
@@ -617,15 +630,15 @@ def report(results: list[Result], latency_ms: int, started_load: tuple[float, ..
             f"{max(r.memory[kind]):.0f}" + (f" x{len(r.memory[kind])}"
                                             if len(r.memory[kind]) > 1 else "")
             for r in results])
-    best = max((r for r in results if r.workers == 4), key=lambda r: r.docs / r.elapsed,
-               default=None)
+    best = max((r for r in results if r.workers == 4 and r.compare),
+               key=lambda r: r.docs / r.elapsed, default=None)
     if best:
         rate = best.docs / best.elapsed
         print(f"goal: >= 25 documents/s with 4 workers: {rate:.1f} "
               f"({'met' if rate >= 25 else 'NOT met'})" + (
                   f"; near-linear from 1 to 4: {rate / base:.2f} of 4" if base else ""))
     for r in results:
-        print(f"calls N={r.workers}: " + ", ".join(f"{op} {n}" for op, n in r.calls.most_common()))
+        print(f"calls {r.label}: " + ", ".join(f"{op} {n}" for op, n in r.calls.most_common()))
 
 
 def main() -> int:
@@ -635,6 +648,9 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--faults", type=float, default=0.0,
                         help="share of KashFlow calls that meet a random fault, e.g. 0.1")
+    parser.add_argument("--compare", choices=["on", "off", "both"], default="both",
+                        help="read each document back after publishing (the connection's "
+                        "setting): runs each N with it on, off, or both")
     parser.add_argument("--keep", action="store_true",
                         help="leave PostgreSQL running, with the template, for the next run")
     parser.add_argument("--fresh", action="store_true", help="make the template again")
@@ -662,9 +678,10 @@ def main() -> int:
                     sql.Identifier(old)))
         template = templates(uri).get(args.docs) or make_template(uri, config, mock,
                                                                   args.docs)
-        for workers in args.workers:
+        settings = {"on": [True], "off": [False], "both": [True, False]}[args.compare]
+        for workers, compare in ((w, c) for w in args.workers for c in settings):
             result = run(uri, config, mock, template, workers, args.docs, args.latency_ms,
-                         args.faults)
+                         args.faults, compare)
             results.append(result)
             print(f"documents per second {args.docs / result.elapsed:.1f}; "
                   f"the click {result.click:.1f} s; KashFlow calls per document "

@@ -74,3 +74,6 @@ class MockKashFlow:
     def calls(self) -> dict:
         """The SOAP calls the mock received since its reset, by operation."""
         return self._call("GET", "calls")
+
+    def clear_calls(self) -> Any:
+        return self._call("DELETE", "calls")

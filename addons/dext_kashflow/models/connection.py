@@ -86,6 +86,11 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         "Publish Tax Data",
         help="Send the tax of each line to KashFlow.\n"
         "Leave unticked when KashFlow should not record VAT.")
+    compare_after_publishing = fields.Boolean(
+        "Compare After Publishing",
+        help="Read each document back from KashFlow once it is published, "
+        "and warn where KashFlow's net, VAT or totals are not Tryton's.\n"
+        "Unticked, publishing asks KashFlow half as often.")
     refresh_state = fields.Selection(
         REFRESH_STATES, "Refresh State", readonly=True)
     last_refresh = fields.DateTime("Last Refresh", readonly=True)
@@ -144,6 +149,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
 
     @classmethod
     def default_publish_tax(cls):
+        return True
+
+    @classmethod
+    def default_compare_after_publishing(cls):
         return True
 
     def get_rec_name(self, name):

@@ -274,7 +274,9 @@ class Invoice(metaclass=PoolMeta):
                 'kashflow_failure': publication.failure if publication else None,
                 'kashflow_message': publication.message if publication else None,
                 'kashflow_hint': publication.hint if publication else None,
-                'kashflow_warning': publication.warning if publication else None,
+                'kashflow_warning': '\n\n'.join(filter(None, [
+                            publication.warning, publication.amounts_warning]))
+                    or None if publication else None,
                 'kashflow_file_unconfirmed': bool(
                     publication and publication.file_unconfirmed),
                 }

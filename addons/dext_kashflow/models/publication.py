@@ -117,6 +117,10 @@ class Publication(ModelSQL, ModelView):
         help="A file was sent to KashFlow without an answer: it may be missing "
         "there.")
     warning = fields.Text("Warning", readonly=True)
+    amounts_warning = fields.Text(
+        "Amounts in KashFlow", readonly=True,
+        help="Where KashFlow's figures for the document, read back after "
+        "publishing, are not the ERP's.")
     notes = fields.Text(
         "Changed for KashFlow", readonly=True,
         help="What had to be changed to fit KashFlow, e.g. a reference cut to "
@@ -152,7 +156,7 @@ class Publication(ModelSQL, ModelView):
         return super().view_attributes() + [
             (f'/form//separator[@name="{name}"]', 'states', {
                     'invisible': ~Eval(name)})
-            for name in ['warning', 'notes']]
+            for name in ['warning', 'amounts_warning', 'notes']]
 
     def get_rec_name(self, name):
         return self.invoice.rec_name
@@ -361,6 +365,10 @@ class Publication(ModelSQL, ModelView):
     def mark_files_done(self, unconfirmed, warning):
         self._set(file_unconfirmed=unconfirmed, warning=warning)
 
+    def mark_compared(self, warning):
+        "KashFlow's figures were read back: warning says where they differ"
+        self._set(amounts_warning=warning)
+
     def mark_credit_sent(self):
         self._set(credit_sent=True)
 
@@ -444,7 +452,8 @@ class Publication(ModelSQL, ModelView):
             attachment_ids=None, attachment_sent=False,
             credit_applied=False, credit_sent=False,
             next_attempt=None, claimed_at=None, resend_after=None,
-            file_unconfirmed=False, warning=None, notes=None)
+            file_unconfirmed=False, warning=None, amounts_warning=None,
+            notes=None)
         self.save([self])
 
     def confirm_files(self):

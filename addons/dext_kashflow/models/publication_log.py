@@ -38,6 +38,7 @@ class PublicationLog(ModelSQL, ModelView):
             ('payment', "Send Payment"),
             ('attachment', "Send File"),
             ('credit', "Apply Credit Note"),
+            ('compare', "Compare with KashFlow"),
             ('clear', "Clear Publication"),
             ('link', "Link to KashFlow Document"),
             ], "Action", readonly=True)
@@ -46,6 +47,7 @@ class PublicationLog(ModelSQL, ModelView):
             ('error', "Error"),
             ('unclear', "Unknown"),
             ('skipped', "Skipped"),
+            ('differs', "Differs"),
             ], "Outcome", readonly=True)
     sent = fields.Text("Sent", readonly=True)
     received = fields.Text("Received", readonly=True)

@@ -105,20 +105,27 @@ def to_home(amount, rate):
     return to_cents(amount / rate)
 
 
-def _note_home_differences(invoice, rate, notes):
-    """Tell the bookkeeper where KashFlow's home VAT or total will not be
-    Tryton's: Tryton converts each line of its move, KashFlow the totals"""
+def tryton_home_amounts(invoice):
+    """The VAT and total of invoice's move in the company's currency, as
+    Tryton converted them (each line), both positive"""
     Currency = Pool().get('currency.currency')
     home = invoice.company.currency
     with Transaction().set_context(date=invoice.currency_date):
-        tryton_vat = sum((Currency.compute(invoice.currency, t.amount, home)
+        vat = sum((Currency.compute(invoice.currency, t.amount, home)
                 for t in invoice.taxes), Decimal(0))
-    tryton_total = abs(sum((ln.debit - ln.credit for ln in invoice.lines_to_pay),
-            Decimal(0)))
-    kashflow_vat = to_home(invoice.tax_amount, rate)
-    kashflow_total = to_home(invoice.untaxed_amount, rate) + kashflow_vat
-    if (abs(kashflow_vat), abs(kashflow_total)) != (abs(tryton_vat), tryton_total):
+    total = sum((ln.debit - ln.credit for ln in invoice.lines_to_pay), Decimal(0))
+    return abs(vat), abs(total)
+
+
+def _note_home_differences(invoice, rate, notes):
+    """Tell the bookkeeper where KashFlow's home VAT or total will not be
+    Tryton's: Tryton converts each line of its move, KashFlow the totals"""
+    tryton_vat, tryton_total = tryton_home_amounts(invoice)
+    kashflow_vat = abs(to_home(invoice.tax_amount, rate))
+    kashflow_total = abs(to_home(invoice.untaxed_amount, rate)
+        + to_home(invoice.tax_amount, rate))
+    if (kashflow_vat, kashflow_total) != (tryton_vat, tryton_total):
         notes.append(gettext('dext_kashflow.msg_note_home_amounts',
-                currency=home.code, kashflow_vat=abs(kashflow_vat),
-                kashflow_total=abs(kashflow_total), tryton_vat=abs(tryton_vat),
-                tryton_total=tryton_total))
+                currency=invoice.company.currency.code,
+                kashflow_vat=kashflow_vat, kashflow_total=kashflow_total,
+                tryton_vat=tryton_vat, tryton_total=tryton_total))

@@ -37,7 +37,7 @@ from ..models.publication import (
     file_ids,
     late_write_margin,
 )
-from . import pace
+from . import pace, readback
 from .known_documents import KnownDocuments
 from .outcomes import publication_outcome
 from .prepare import (
@@ -254,6 +254,7 @@ class Run:
                     self.payment()
                     self.attachments(self.prepared.attachments)
                     self.credit()
+                    self.compare_with_kashflow()
             publication.mark_published()
             publication.flush()  # committed as the transaction ends
         except Stop:
@@ -479,6 +480,27 @@ class Run:
                 'credit_note': credit_note.number},
             unapplied='credit')
         publication.mark_credit_applied()
+
+    def compare_with_kashflow(self):
+        """Read the document back once its last write is done, and warn where
+        KashFlow's figures are not the ERP's. The document is published
+        either way: a read that fails leaves a warning, never a failure."""
+        publication, invoice = self.publication, self.invoice
+        if not self.connection.compare_after_publishing:
+            return
+        ours = readback.expected(invoice, self.prepared.document)
+        try:
+            document = self._get_document()
+        except KashFlowError as error:
+            publication.add_log('compare', 'error', received=str(error))
+            publication.mark_compared(gettext('dext_kashflow.msg_held_not_read'))
+            return
+        theirs = readback.held(document, ours.foreign)
+        warning = readback.differences(ours, theirs, invoice.currency.code,
+            invoice.company.currency.code)
+        publication.add_log('compare', 'differs' if warning else 'ok',
+            received={'kashflow': theirs.as_log(), 'tryton': ours.as_log()})
+        publication.mark_compared(warning)
 
     def wait_for_late_write(self):
         """After a write without an answer, nothing is sent again while it

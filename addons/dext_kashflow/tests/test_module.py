@@ -19,6 +19,7 @@ from ..exceptions import ConnectionExpiredError
 from ..models.connection import KASHFLOW_API_SETTINGS, api_settings_url
 from ..publishing.known_documents import Known, KnownDocuments
 from ..publishing.outcomes import reason
+from ..publishing.readback import Figures, differences, held
 from ..sync import apply, fetch, known
 
 _test_wizards = ModuleTestCase.test_wizards.__wrapped__
@@ -161,6 +162,27 @@ class DextKashflowTestCase(
                 for technical in ['GetSuppliers', 'InsertReceipt', 'HTTP', '503', 'SOAP']:
                     self.assertNotIn(technical, said)
         self.assertIn('"Incorrect username or password"', reason(errors[-1]))
+
+    @with_transaction()
+    def test_figures_kashflow_holds_are_compared(self):
+        "Each figure KashFlow holds that is not Tryton's is listed with both"
+        document = kf.Document(party_id=1, date=None, lines=[],
+            exchange_rate=Decimal('1.27'), net_amount=Decimal('12.35'),
+            vat_amount=Decimal('2.97'))
+        theirs = held(document, foreign=True)
+        self.assertEqual((theirs.gross, theirs.home_vat, theirs.home_gross),
+            (Decimal('15.32'), Decimal('2.34'), Decimal('12.06')))
+        self.assertIsNone(differences(theirs, theirs, 'USD', 'GBP'))
+        ours = Figures(Decimal('12.35'), Decimal('2.97'), Decimal('15.32'),
+            Decimal('2.33'), Decimal('12.06'))
+        self.assertEqual(differences(ours, theirs, 'USD', 'GBP').splitlines()[1],
+            '\u2022 VAT in GBP: 2.34 GBP in KashFlow, 2.33 GBP in Tryton')
+        # A home-currency document has no home figures to compare.
+        gbp = held(document, foreign=False)
+        ours = Figures(Decimal('12.35'), Decimal('2.96'), Decimal('15.31'))
+        self.assertEqual(differences(ours, gbp, 'GBP', 'GBP').splitlines()[1:3], [
+                '\u2022 VAT: 2.97 GBP in KashFlow, 2.96 GBP in Tryton',
+                '\u2022 Total: 15.32 GBP in KashFlow, 15.31 GBP in Tryton'])
 
     def test_api_settings_url(self):
         self.assertEqual(
