@@ -102,14 +102,16 @@ class KashFlowClient:
     the server answers. max_retries is how many times a transient failure is tried again
     (never a write that may have arrived); 0 makes one attempt only, for a person waiting
     on a button: the caller's queue does the retries. The client follows no redirect and
-    speaks only http and https.
+    speaks only http and https. home_currency: the account's own currency (its documents'
+    amounts in any other are sent as amounts in that currency, ValuesInCurrency).
     """
 
     def __init__(self, username: str, password: str, url: str = DEFAULT_URL,
                  timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5,
                  app_name: str = "dext-kashflow", session: requests.Session | None = None, *,
                  sleep: Callable[[float], None] = time.sleep,
-                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 home_currency: str = "GBP") -> None:
         if not timeout or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         install_redaction()
@@ -126,7 +128,7 @@ class KashFlowClient:
         self._service = self._zeep.create_service(BINDING, url)
         self._binding = self._service._binding
         self._list_readers: dict[tuple[str, frozenset[str]], ListReader] = {}
-        self._build = Builder(self._zeep)
+        self._build = Builder(self._zeep, home_currency)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(username={self.username!r}, url={shown(self.url)!r})"

@@ -74,9 +74,10 @@ def text(value: str | None) -> str | None:
 class Builder:
     """Builds request objects from the WSDL's types."""
 
-    def __init__(self, client: zeep.Client) -> None:
+    def __init__(self, client: zeep.Client, home_currency: str = "GBP") -> None:
         self._client = client
         self._line_type = client.get_type(f"{KF}InvoiceLine")
+        self._home = home_currency.upper()
 
     def blank(self, type_name: str, **values: Any) -> Any:
         """An object of a KashFlow type: required elements at zero, then values."""
@@ -119,8 +120,9 @@ class Builder:
             Sort=line.sort or position,
             ProjID=line.project_id,
             # Our amounts are in the document's currency; tell KashFlow so
-            # when that is not sterling, or it would convert them again.
-            ValuesInCurrency=1 if (doc.currency_code or "GBP").upper() != "GBP" else None,
+            # when that is not the account's own, or it would convert them again.
+            ValuesInCurrency=1 if (doc.currency_code or self._home).upper() != self._home
+            else None,
         )
         return xsd.AnyObject(self._line_type, value)
 

@@ -377,6 +377,23 @@ def test_a_euro_sale_goes_in_euros_and_reads_back_so(client, demo, kashflow_acco
     assert (stored["HomeNetAmount"], stored["HomeGrossAmount"]) == ("100.00", "120.00")
 
 
+def test_amounts_are_marked_in_currency_against_the_accounts_own(kashflow_account, demo):
+    """ValuesInCurrency says a line's amounts are in a currency other than the account's own:
+    a client told the account keeps euros marks a sterling document's lines, not a euro one's."""
+    with KashFlowClient(kashflow_account.username, kashflow_account.password,
+                        url=kashflow_account.url, timeout=5.0,
+                        home_currency="EUR") as in_euros:
+        in_euros.insert_receipt(one_line_document(demo.suppliers["BT01"].id,
+                                                  demo.nominal_ids[7502]))
+        in_euros.set_customer_currency("ACME01", "EUR")
+        sale = one_line_document(demo.customers["ACME01"].id, demo.nominal_ids[4000])
+        sale.currency_code, sale.exchange_rate = "EUR", D("1.17")
+        in_euros.insert_invoice(sale)
+    state = kashflow_account.state()
+    assert state["receipts"][0]["Lines"][0]["ValuesInCurrency"] == 1
+    assert not state["invoices"][0]["Lines"][0].get("ValuesInCurrency")
+
+
 def test_a_file_attached_to_a_sale_arrives(client, demo, kashflow_account):
     number = client.insert_invoice(one_line_document(demo.customers["ACME01"].id,
                                                      demo.nominal_ids[4000]))

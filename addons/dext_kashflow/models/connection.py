@@ -214,11 +214,15 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         retries by the client); the queue does the retrying.
         """
         with without_check_access():
-            username = self.__class__(self.id).username
+            connection = self.__class__(self.id)
+            username = connection.username
+            # What prepare checks the KashFlow account's home currency to be.
+            home_currency = connection.company.currency.code
         one_attempt = {'max_retries': 0} if interactive else {}
         return KashFlowClient(
             username or '', self.secret('password') or '', url=self.url,
-            timeout=timeout(), app_name=APP_NAME, **one_attempt)
+            timeout=timeout(), app_name=APP_NAME, home_currency=home_currency,
+            **one_attempt)
 
     def check_connected(self):
         if self.state == 'expired':

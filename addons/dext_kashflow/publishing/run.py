@@ -609,6 +609,9 @@ class Run:
                     'kashflow_id': partner.id,
                     'code': partner.code or None,
                     'name': partner.name,
+                    # The currency it was created in: the next document's check
+                    # reads it before the lists are refreshed.
+                    'currency_id': partner.currency_id or 0,
                     'party': self.invoice.party.id,
                     }])
 
