@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from . import control, errors, pages, service
+from .gate import waiting
 from .models import Backend
 
 # ASP.NET's default request limit; larger bodies are refused before parsing.
@@ -28,7 +29,8 @@ def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str
 
     @app.after_request
     def written_before_answered(response: Response) -> Response:
-        backend.wait_for_disk()  # with --fsync; the lock is free by now
+        with waiting(request.environ):  # others come in meanwhile (gate.py)
+            backend.wait_for_disk()  # with --fsync; the lock is free by now
         return response
 
     return app

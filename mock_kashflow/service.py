@@ -8,6 +8,7 @@ import time
 from flask import Blueprint, Response, current_app, request
 
 from .exceptions import KashFlowError, SoapFault
+from .gate import waiting
 from .models import Backend
 from .responses import WRITES, KashFlowResponse, authenticate
 from .schema import kashflow_schema, wsdl_bytes
@@ -48,7 +49,8 @@ def soap() -> Response:
         backend().calls[call.operation] += 1
     fault = backend().take_fault(call.operation)
     if fault and fault.kind == "delay":
-        time.sleep(fault.delay_ms / 1000)
+        with waiting(request.environ):
+            time.sleep(fault.delay_ms / 1000)
     elif fault and fault.kind == "rate_limit":
         return Response("Too many requests. Please slow down.", status=429,
                         headers={"Retry-After": "1"}, content_type="text/plain")
