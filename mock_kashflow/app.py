@@ -7,9 +7,10 @@ import os
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from . import control, errors, pages, service
+from . import control, errors, pages, rest, service
 from .gate import waiting
 from .models import Backend
+from .rest.sessions import Sessions
 
 # ASP.NET's default request limit; larger bodies are refused before parsing.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024 * 2
@@ -25,6 +26,8 @@ def create_app(backend: Backend | None = None, state_file: str | os.PathLike[str
     app.register_blueprint(service.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.config["REST_SESSIONS"] = Sessions()
+    app.register_blueprint(rest.blueprint)
     errors.register(app)
 
     @app.after_request
@@ -41,6 +44,7 @@ class PageSessions(SecureCookieSessionInterface):
     reading and signing a cookie, a good part of the cost of a call."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith((service.SOAP_PATH, control.blueprint.url_prefix)):
+        if request.path.startswith((service.SOAP_PATH, control.blueprint.url_prefix,
+                                    f"{rest.PREFIX}/")):
             return None  # Flask gives these requests its null session
         return super().open_session(app, request)

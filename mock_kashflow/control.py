@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import control_input as read
+from . import rest
 from .control_input import BadInput
 from .currencies import home_amounts
 from .models import ID_FIELDS, Account, Backend
@@ -46,6 +47,7 @@ def bad_input(error: BadInput) -> tuple[Response, int]:
 @blueprint.post("/reset")
 def reset() -> Response:
     backend().reset()
+    current_app.config["REST_SESSIONS"].clear()
     return jsonify(ok=True)
 
 
@@ -84,6 +86,23 @@ def patch_settings(username: str) -> Response:
                 setattr(account.settings, key, value)
         backend().commit(account)
         return jsonify(account.to_json())
+
+
+@blueprint.delete("/accounts/<username>/sessions")
+def end_sessions(username: str) -> Response:
+    """End the account's REST sessions, as if they had been idle too long."""
+    with backend().lock:
+        account_or_404(username)
+    return jsonify(ended=current_app.config["REST_SESSIONS"].close_all(username))
+
+
+@blueprint.post("/accounts/<username>/external_tokens")
+def new_external_token(username: str) -> tuple[Response, int]:
+    """A token KashFlow's own systems would hand out, for GET /v2/sessiontoken."""
+    with backend().lock:
+        account_or_404(username)
+    token, uid = current_app.config["REST_SESSIONS"].new_external(username)
+    return jsonify(externalToken=token, uid=uid), 201
 
 
 @blueprint.post("/accounts/<username>/<collection>")
@@ -153,7 +172,7 @@ def find_record(account: Account, collection: str, record_id: int) -> dict[str, 
 
 @blueprint.post("/faults")
 def add_fault() -> tuple[Response, int]:
-    fault = read.new_fault(body())
+    fault = read.new_fault(body(), rest.operations())
     with backend().lock:
         backend().faults.append(fault)
     return jsonify(vars(fault)), 201

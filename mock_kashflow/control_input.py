@@ -76,7 +76,14 @@ def settings_change(data: Any) -> dict[str, Any]:
             continue
         if type_ is bool and not isinstance(data[key], bool):
             raise BadInput(f'"{key}" must be true or false')
-        change[key] = data[key] if type_ is bool else text(data, key, empty=key == "api_password")
+        if type_ is int:
+            change[key] = whole_number(data, key, 0, 0, 10**6)
+        else:
+            change[key] = (data[key] if type_ is bool
+                           else text(data, key, empty=key == "api_password"))
+    if len(change.get("memorable_word", "abc")) < 3:
+        raise BadInput('"memorable_word" must have at least 3 characters: the REST login '
+                       "asks for three of them")
     if change.get("password_mode", PASSWORD_MODES[0]) not in PASSWORD_MODES:
         raise BadInput(f'"password_mode" must be one of {", ".join(PASSWORD_MODES)}')
     if "password" in data:
@@ -151,12 +158,15 @@ def check_new_ids(collection: str, records: list[Record], taken: set[Any]) -> No
             taken.add(record[key])
 
 
-def new_fault(data: Any) -> Fault:
+def new_fault(data: Any, rest_operations: set[str]) -> Fault:
+    """rest_operations: the REST calls' names ("GET /purchases/<number>")."""
     data = json_object(data)
     only_keys(data, ("operation", "kind", "times", "delay_ms", "chance"), "fault fields")
     operation = data.get("operation")
-    if not isinstance(operation, str) or operation not in (*kashflow_schema().operations, "*"):
-        raise BadInput(f'"operation" must be an operation of the WSDL or "*", not {operation!r}')
+    if not isinstance(operation, str) or operation not in (
+            *kashflow_schema().operations, *rest_operations, "*"):
+        raise BadInput(f'"operation" must be an operation of the WSDL, a REST call such as '
+                       f'"GET /nominals", or "*", not {operation!r}')
     if data.get("kind") not in FAULT_KINDS:
         raise BadInput(f'"kind" must be one of {", ".join(FAULT_KINDS)}')
     chance = data.get("chance", 1)

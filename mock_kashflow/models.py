@@ -70,6 +70,13 @@ class Settings:
     restrict_ips: bool = True
     password_mode: str = "login"  # "login" or "separate"
     api_password: str = ""
+    # REST API v2 (rest/): the login's second step asks for three letters of this word.
+    rest_api_enabled: bool = True
+    memorable_word: str = "kashflow"
+    # After this many bad logins in a row the user is locked out, until an administrator
+    # (here: the control API) unlocks it. KashFlow's number is not documented.
+    locked: bool = False
+    session_idle_minutes: int = 60
 
 
 @dataclass

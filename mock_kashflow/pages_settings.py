@@ -29,6 +29,9 @@ def api_settings() -> BaseResponse | tuple[str, int]:
             return settings_page(current, form, error, 400)
         settings = current.settings
         settings.soap_api_enabled = form["soap_api_enabled"]
+        settings.rest_api_enabled = form["rest_api_enabled"]
+        if form["memorable_word"]:
+            settings.memorable_word = form["memorable_word"]
         settings.autoauth_enabled = form["autoauth_enabled"]
         settings.restrict_ips = form["restrict_ips"]
         settings.password_mode = form["password_mode"]
@@ -53,6 +56,7 @@ def regenerate_key() -> BaseResponse:
 def form_from_settings(current: Account) -> dict[str, Any]:
     settings = current.settings
     return {"soap_api_enabled": settings.soap_api_enabled,
+            "rest_api_enabled": settings.rest_api_enabled, "memorable_word": "",
             "autoauth_enabled": settings.autoauth_enabled,
             "restrict_ips": settings.restrict_ips, "password_mode": settings.password_mode,
             "api_password": ""}
@@ -61,6 +65,8 @@ def form_from_settings(current: Account) -> dict[str, Any]:
 def form_from_request(data: MultiDict[str, str]) -> dict[str, Any]:
     # An unticked checkbox is not sent at all.
     return {"soap_api_enabled": "soap_api_enabled" in data,
+            "rest_api_enabled": "rest_api_enabled" in data,
+            "memorable_word": data.get("memorable_word", "").strip(),
             "autoauth_enabled": "autoauth_enabled" in data,
             "restrict_ips": "restrict_ips" in data,
             "password_mode": data.get("password_mode", ""),
@@ -68,6 +74,8 @@ def form_from_request(data: MultiDict[str, str]) -> dict[str, Any]:
 
 
 def settings_error(current: Account, form: dict[str, Any]) -> str | None:
+    if form["memorable_word"] and len(form["memorable_word"]) < 3:
+        return "Make your memorable word at least 3 characters long."
     if form["password_mode"] not in ("login", "separate"):
         return "Choose which password apps use: the login password or a separate API password."
     if (form["password_mode"] == "separate" and not form["api_password"]

@@ -474,3 +474,23 @@ def test_a_foreign_currency_document_shows_both_amounts(browser: FlaskClient) ->
     assert "EUR at 1.17 to the GBP" in page
     assert "€117.00" in page and "Net in GBP" in page and "£100.00" in page
     assert "Total in GBP" in page and "£120.00" in page
+
+
+def test_the_rest_api_and_the_memorable_word_are_set_on_the_page(browser: FlaskClient) -> None:
+    form = {"soap_api_enabled": "1", "autoauth_enabled": "1", "restrict_ips": "1",
+            "password_mode": "login"}
+    assert settings(browser)["rest_api_enabled"] is True
+    refused = post_form(browser, "/api-settings", {**form, "rest_api_enabled": "1",
+                                                   "memorable_word": "ab"})
+    assert refused.status_code == 400
+    assert "at least 3 characters" in html(refused)
+    post_form(browser, "/api-settings", {**form, "memorable_word": "Pineapple"})
+    assert settings(browser)["rest_api_enabled"] is False
+    assert settings(browser)["memorable_word"] == "Pineapple"
+    page = html(browser.get("/api-settings"))
+    assert 'id="rest_api_enabled" name="rest_api_enabled" value="1">' in page
+    assert "Pineapple" not in page  # as a password, never shown
+    # Left blank, it is kept.
+    post_form(browser, "/api-settings", {**form, "rest_api_enabled": "1", "memorable_word": ""})
+    assert settings(browser)["memorable_word"] == "Pineapple"
+    assert settings(browser)["rest_api_enabled"] is True
