@@ -48,8 +48,12 @@ def gross(doc: Record) -> Decimal:
 
 
 def insert_document(account: Account, kind: Kind, doc: Record | None,
-                    next_dbid: Callable[[], int]) -> int:
-    """Check everything first, then write: a refused document leaves the account as it was."""
+                    next_dbid: Callable[[], int], number: int | None = None) -> int:
+    """Check everything first, then write: a refused document leaves the account as it was.
+    number: the document's number when the caller chose one (REST), else the next."""
+    if number is not None and (number < 1 or account.find(kind.collection, "InvoiceNumber",
+                                                          number)):
+        raise KashFlowError(f"The {kind.noun} number {number} is already used")
     if not doc:
         raise KashFlowError(f"No {kind.noun} was sent")
     party = find_party(account, kind, doc)
@@ -72,8 +76,12 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
                      f"The {kind.noun}'s VAT total")
 
     stored = dict(doc)
+    if number is None:
+        number = account.issue_number(kind.collection)
+    else:
+        account.note_number(kind.collection, number)
     stored.update(
-        InvoiceDBID=next_dbid(), InvoiceNumber=account.issue_number(kind.collection),
+        InvoiceDBID=next_dbid(), InvoiceNumber=number,
         DueDate=due, CustomerID=party[kind.party_id], Customer=party["Code"],
         CustomerName=party["Name"], Paid=0, AmountPaid=Decimal(0), Lines=lines,
         NetAmount=net, VATAmount=vat, CurrencyCode=currency, ExchangeRate=exchange_rate,
@@ -151,6 +159,17 @@ def insert_payment(account: Account, kind: Kind, payment: Record | None,
     if not payment:
         raise KashFlowError("No payment was sent")
     doc = find_document(account, kind, payment["PayInvoice"])
+    amount, pay_date = check_payment(account, kind, payment)
+    stored = {**payment, "PayID": next_dbid(), "kind": kind.noun, "PayDate": pay_date}
+    account.add("payments", stored)
+    record_paid(doc, amount)
+    account.changed(kind.collection, doc)
+    return stored["PayID"]
+
+
+def check_payment(account: Account, kind: Kind, payment: Record) -> tuple[Decimal, dt.datetime]:
+    """A payment's amount and date, once its bank account, method, amount and date are
+    checked (its document is the caller's to find)."""
     if not account.find("bank_accounts", "AccountID", payment["PayAccount"]):
         raise KashFlowError(f"There is no bank account with the ID {payment['PayAccount']}")
     methods = {m["MethodID"] for m in account.payment_methods[kind.methods]}
@@ -163,11 +182,7 @@ def insert_payment(account: Account, kind: Kind, payment: Record | None,
     if pay_date == NULL_DATE:
         pay_date = dt.datetime.now().replace(microsecond=0)
     check_date(pay_date, "payment date")
-    stored = {**payment, "PayID": next_dbid(), "kind": kind.noun, "PayDate": pay_date}
-    account.add("payments", stored)
-    record_paid(doc, amount)
-    account.changed(kind.collection, doc)
-    return stored["PayID"]
+    return amount, pay_date
 
 
 def record_paid(doc: Record, amount: Decimal) -> None:

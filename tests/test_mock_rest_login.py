@@ -7,6 +7,8 @@ import requests
 from rawrest import Rest, finish, letters, log_in, start
 from rawsoap import new_account
 
+from mock_kashflow.app import create_app
+
 GUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
 
 
@@ -125,3 +127,15 @@ def test_bad_requests_are_answered_in_json_never_with_a_500(mock_server):
     assert unknown.status_code == 404 and unknown.json()["Error"] == "NotFound"
     wrong_method = requests.patch(url, timeout=10)
     assert wrong_method.status_code == 405 and "Message" in wrong_method.json()
+
+
+def test_a_body_over_the_limit_is_a_413_in_json():
+    app = create_app(max_request_bytes=1000)
+    answer = app.test_client().post("/v2/sessiontoken", data=b"{" + b" " * 2000 + b"}",
+                                    content_type="application/json")
+    assert answer.status_code == 413
+    assert answer.get_json() == {"Error": "RequestTooLarge",
+                                 "Message": "Maximum request length exceeded."}
+    deep = app.test_client().post("/v2/sessiontoken", data=b"[" * 400 + b"]" * 400,
+                                  content_type="application/json")
+    assert deep.status_code == 400

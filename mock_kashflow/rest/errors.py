@@ -7,6 +7,8 @@ route, wrong method, body too large) into the same shape.
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -33,8 +35,12 @@ def not_found(message: str) -> RestError:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 that says what is wrong with it."""
-    data = request.get_json(silent=True, force=True)
+    """The request's JSON object, numbers with a point read as exact decimals, or a 400
+    that says what is wrong with it."""
+    try:
+        data = json.loads(request.get_data(cache=True) or b"null", parse_float=Decimal)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+        data = None
     if data is None:
         raise invalid("The request body is not valid JSON.")
     if not isinstance(data, dict):

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from ..currencies import to_home
 from ..models import Account
 from ..schema import Record
 
@@ -126,3 +127,88 @@ def address(record: Record, postcode: str) -> JSON:
     return {"Line1": record.get("Address1") or "", "Line2": record.get("Address2") or "",
             "Line3": record.get("Address3") or "", "Line4": record.get("Address4") or "",
             "PostCode": record.get(postcode) or "", "CountryCode": record.get("CountryCode") or ""}
+
+
+# Purchases and invoices ------------------------------------------------------
+
+
+def document(account: Account, kind_collection: str, record: Record,
+             payments: list[Record]) -> JSON:
+    """A purchase or an invoice in full, as GET /purchases/{number} shows it."""
+    purchase = kind_collection == "receipts"
+    nominals = {n["id"]: n for n in account.nominal_codes}
+    projects = {p["ID"]: p for p in account.projects}
+    shown = summary(account, kind_collection, record)
+    shown["LineItems"] = [line(ln, nominals, projects, record["ExchangeRate"])
+                          for ln in record.get("Lines") or []]
+    shown["PaymentLines"] = [{
+        "Id": p["PayID"], "Date": date_text(p["PayDate"]), "Amount": number(p["PayAmount"]),
+        "Method": p["PayMethod"], "AccountId": p["PayAccount"], "Note": p.get("PayNote") or "",
+    } for p in payments]
+    if not purchase:
+        shown["CustomerReference"] = record.get("CustomerReference") or ""
+    return shown
+
+
+def summary(account: Account, kind_collection: str, record: Record) -> JSON:
+    """A row of GET /purchases or /invoices: the document without its lines."""
+    purchase = kind_collection == "receipts"
+    party = "Supplier" if purchase else "Customer"
+    gross = record["NetAmount"] + record["VATAmount"]
+    rate = record["ExchangeRate"] or Decimal(1)
+    project = next((p for p in account.projects if p["ID"] == record.get("ProjectID")), None)
+    shown = {
+        "Id": record["InvoiceDBID"], "Number": record["InvoiceNumber"],
+        "IssuedDate": date_text(record["InvoiceDate"]), "DueDate": date_text(record["DueDate"]),
+        f"{party}Id": record["CustomerID"], f"{party}Code": record.get("Customer") or "",
+        f"{party}Name": record.get("CustomerName") or "",
+        "NetAmount": number(record["NetAmount"]), "VATAmount": number(record["VATAmount"]),
+        "GrossAmount": number(gross),
+        "HomeCurrencyGrossAmount": number(to_home(record["NetAmount"], rate)
+                                          + to_home(record["VATAmount"], rate)),
+        "TotalPaidAmount": number(to_home(record["AmountPaid"], rate)),
+        "DueAmount": number(gross - record["AmountPaid"]),
+        "Status": status(record, gross),
+        "Currency": {"Code": record["CurrencyCode"], "ExchangeRate": number(rate),
+                     "Name": record["CurrencyCode"], "Symbol": record["CurrencyCode"],
+                     "DisplaySymbolOnRight": False},
+        "ProjectNumber": project_number(project) if project else 0,
+        "Permalink": f"/v2/documents/{'purchase' if purchase else 'invoice'}/"
+                     f"{record['InvoiceDBID']}",
+    }
+    if purchase:
+        shown["SupplierReference"] = record.get("CustomerReference") or ""
+    return shown
+
+
+def line(record: Record, nominals: dict[int, Record], projects: dict[int, Record],
+         rate: Decimal) -> JSON:
+    nominal_record = nominals.get(record["ChargeType"])
+    project_record = projects.get(record.get("ProjID") or 0)
+    exempt = record["VatRate"] == -1
+    return {
+        "Number": record["Sort"], "Description": record.get("Description") or "",
+        "Quantity": number(record["Quantity"]), "Rate": number(record["Rate"]),
+        "VATLevel": 0 if exempt else number(record["VatRate"]), "VATExempt": exempt,
+        "VATAmount": number(record["VatAmount"]),
+        "NominalCode": nominal_record["Code"] if nominal_record else 0,
+        "NominalId": record["ChargeType"],
+        "NominalName": nominal_record["Name"] if nominal_record else "",
+        "ProjectNumber": project_number(project_record) if project_record else 0,
+        "HomeCurrencyRate": number(to_home(record["Rate"], rate or Decimal(1))),
+    }
+
+
+def status(record: Record, gross: Decimal) -> str:
+    """KashFlow's words: Unpaid, Paid, Overpaid, Overdue, or NA for a zero document."""
+    if not gross:
+        return "NA"
+    paid, owed = abs(record["AmountPaid"]), abs(gross)
+    if paid > owed:
+        return "Overpaid"
+    if paid == owed:
+        return "Paid"
+    due = record["DueDate"]
+    if isinstance(due, dt.datetime) and due < dt.datetime.now():
+        return "Overdue"
+    return "Unpaid"

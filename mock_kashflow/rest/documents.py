@@ -1,0 +1,94 @@
+"""Purchases and invoices over REST: create (lines and payments in one call), read one, list
+by supplier or customer, delete. A purchase is the SOAP side's receipt: the same record."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from .. import documents
+from ..documents import INVOICE, RECEIPT, Kind
+from ..exceptions import KashFlowError
+from ..models import Account
+from . import backend, blueprint, shapes
+from .errors import RestError, invalid, json_body, not_found
+from .login import current_account
+from .paging import paged
+from .reading import read_document
+
+KINDS = {"purchases": RECEIPT, "invoices": INVOICE}
+PARTY_FILTERS = {"purchases": "suppliercode", "invoices": "customercode"}
+
+
+def kind_of(resource: str) -> Kind:
+    return KINDS[resource]
+
+
+@blueprint.post("/<any(purchases, invoices):resource>")
+def create(resource: str) -> tuple[Response, int]:
+    account = current_account()
+    kind = kind_of(resource)
+    data = json_body()
+    state = backend()
+    with state.lock:
+        sent = read_document(account, kind, data)
+        try:
+            # Every payment is checked before anything is written.
+            for payment in sent.payments:
+                documents.check_payment(account, kind, payment)
+            number = documents.insert_document(account, kind, sent.document,
+                                               state.next_dbid, sent.number)
+            for payment in sent.payments:
+                documents.insert_payment(account, kind, {**payment, "PayInvoice": number},
+                                         state.next_dbid)
+        except KashFlowError as error:
+            account.pending.clear()  # nothing was written: nothing to journal
+            raise invalid(error.detail) from None
+        state.commit(account)
+        return jsonify(shown(account, kind, number)), 201
+
+
+@blueprint.get("/<any(purchases, invoices):resource>/<int:number>")
+def read_one(resource: str, number: int) -> Response:
+    account = current_account()
+    kind = kind_of(resource)
+    with backend().lock:
+        return jsonify(shown(account, kind, number))
+
+
+@blueprint.get("/<any(purchases, invoices):resource>")
+def list_documents(resource: str) -> Response:
+    account = current_account()
+    kind = kind_of(resource)
+    code = request.args.get(PARTY_FILTERS[resource])
+    with backend().lock:
+        rows = [shapes.summary(account, kind.collection, r)
+                for r in getattr(account, kind.collection)
+                if code is None or r.get("Customer") == code]
+    return jsonify(paged(sorted(rows, key=lambda r: r["Number"])))
+
+
+@blueprint.delete("/<any(purchases, invoices):resource>/<int:number>")
+def delete(resource: str, number: int) -> tuple[str, int]:
+    account = current_account()
+    kind = kind_of(resource)
+    state = backend()
+    with state.lock:
+        if account.find(kind.collection, "InvoiceNumber", number) is None:
+            raise missing(kind, number)
+        documents.delete_document(account, kind, number)
+        state.commit(account)
+    return "", 204
+
+
+def shown(account: Account, kind: Kind, number: int) -> dict:
+    record = account.find(kind.collection, "InvoiceNumber", number)
+    if record is None:
+        raise missing(kind, number)
+    payments = [p for p in account.payments
+                if p.get("kind") == kind.noun and p["PayInvoice"] == number]
+    return shapes.document(account, kind.collection, record, payments)
+
+
+def missing(kind: Kind, number: int) -> RestError:
+    noun = "purchase" if kind is RECEIPT else "invoice"
+    return not_found(f"There is no {noun} with the number {number}.")

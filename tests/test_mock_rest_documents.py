@@ -1,0 +1,128 @@
+"""Purchases and invoices over the mock's REST API: the same documents the SOAP API keeps,
+with lines and payments in one call, and KashFlow's rules refusing bad ones whole."""
+
+from decimal import Decimal as D
+
+import requests
+from rawrest import log_in
+from rawsoap import document, line, new_account
+
+PURCHASE = {
+    "SupplierCode": "BT01", "IssuedDate": "2026-11-02 00:00:00",
+    "SupplierReference": "BT-REST-1",
+    "LineItems": [
+        {"Description": "Broadband", "Quantity": 1, "Rate": 40.00, "VATLevel": 20,
+         "VATAmount": 8.00, "NominalCode": 7502},
+        {"Description": "Postage", "Quantity": 2, "Rate": 1.25, "VATExempt": True,
+         "VATAmount": 0, "NominalCode": 7501},
+    ],
+}
+
+
+def test_a_purchase_posted_over_rest_is_the_receipt_soap_reads(mock_server):
+    account = new_account(mock_server.url)
+    rest = log_in(account)
+    state = account.state()
+    current = next(b["AccountID"] for b in state["bank_accounts"] if b["AccountCode"] == 1200)
+    bacs = next(m["MethodID"] for m in state["payment_methods"]["receipt"]
+                if m["MethodName"] == "BACS")
+    made = rest.call("POST", "/purchases", {**PURCHASE, "PaymentLines": [
+        {"Date": "2026-11-03 00:00:00", "Amount": 50.50, "Method": bacs,
+         "AccountId": current, "Note": "Paid by BACS"}]})
+    assert made.status_code == 201, made.text
+    purchase = made.json()
+    assert (purchase["NetAmount"], purchase["VATAmount"], purchase["GrossAmount"]) == (
+        42.5, 8, 50.5)
+    assert purchase["Status"] == "Paid" and purchase["SupplierCode"] == "BT01"
+    assert [(ln["NominalCode"], ln["VATExempt"]) for ln in purchase["LineItems"]] == [
+        (7502, False), (7501, True)]
+
+    # The SOAP side reads the same receipt, its nominal ids and exempt line in its words.
+    receipt = account.call("GetReceipt", f"<ReceiptNumber>{purchase['Number']}</ReceiptNumber>")
+    assert receipt.ok, receipt.text
+    [soap_receipt] = account.state()["receipts"]
+    assert soap_receipt["CustomerReference"] == "BT-REST-1"
+    assert [ln["VatRate"] for ln in soap_receipt["Lines"]] == ["20", "-1"]
+    assert soap_receipt["Lines"][0]["ChargeType"] == purchase["LineItems"][0]["NominalId"]
+    assert (soap_receipt["AmountPaid"], soap_receipt["Paid"]) == ("50.50", 1)
+    [payment] = account.state()["payments"]
+    assert (payment["PayAmount"], payment["PayInvoice"]) == ("50.50", purchase["Number"])
+
+    assert rest.get(f"/purchases/{purchase['Number']}") == purchase
+
+
+def test_a_sale_inserted_over_soap_is_read_over_rest(mock_server):
+    account = new_account(mock_server.url)
+    state = account.state()
+    customer = next(c["CustomerID"] for c in state["customers"] if c["Code"] == "ACME01")
+    sales = next(n["id"] for n in state["nominal_codes"] if n["Code"] == 4000)
+    inserted = account.call("InsertInvoice", document(
+        customer, [line("100.00", "20", "20.00", sales)], reference="PO-9"))
+    assert inserted.ok, inserted.text
+    rest = log_in(account)
+    [row] = rest.get("/invoices", customercode="ACME01")["Data"]
+    invoice = rest.get(f"/invoices/{row['Number']}")
+    assert (invoice["CustomerCode"], invoice["CustomerReference"]) == ("ACME01", "PO-9")
+    assert invoice["LineItems"][0]["NominalCode"] == 4000
+    assert invoice["Status"] in ("Unpaid", "Overdue")
+    assert rest.get("/invoices", customercode="BRIG01")["Data"] == []
+
+
+def test_a_purchase_in_dollars_counts_its_pounds(mock_server):
+    account = new_account(mock_server.url)
+    rest = log_in(account)
+    made = rest.call("POST", "/purchases", {
+        "SupplierCode": "CLOUD01", "IssuedDate": "2026-11-02", "SupplierReference": "CH-1",
+        "Currency": {"Code": "USD", "ExchangeRate": 1.27},
+        "LineItems": [{"Description": "Hosting", "Quantity": 1, "Rate": 127.00,
+                       "VATLevel": 20, "VATAmount": 25.40, "NominalCode": 7502}]})
+    assert made.status_code == 201, made.text
+    purchase = made.json()
+    assert purchase["Currency"]["Code"] == "USD" and purchase["GrossAmount"] == 152.4
+    assert purchase["HomeCurrencyGrossAmount"] == 120
+    assert purchase["LineItems"][0]["HomeCurrencyRate"] == 100
+
+
+def test_a_bad_purchase_is_refused_whole_in_kashflows_shape(mock_server):
+    account = new_account(mock_server.url)
+    rest = log_in(account)
+    bad_lines = [{**PURCHASE["LineItems"][0], "NominalCode": 9999}]
+    cases = [
+        ({**PURCHASE, "SupplierCode": "NOPE01"}, "There is no supplier with the code NOPE01."),
+        ({**PURCHASE, "LineItems": bad_lines}, "Line 1: there is no nominal code 9999."),
+        ({**PURCHASE, "LineItems": []}, "LineItems must list at least one line."),
+        ({**PURCHASE, "IssuedDate": "2nd November"}, "IssuedDate must be a date"),
+        ({**PURCHASE, "LineItems": [{**PURCHASE["LineItems"][0], "VATLevel": 17.5}]},
+         "17.5% is not one of this account's VAT rates"),
+        ({**PURCHASE, "Currency": {"Code": "JPY", "ExchangeRate": 150}},
+         "The currency JPY is not set up in this account"),
+        ({**PURCHASE, "PaymentLines": [{"Amount": 10, "Method": 3, "AccountId": 1}]},
+         "There is no bank account with the ID 1"),
+    ]
+    for body, said in cases:
+        refused = rest.call("POST", "/purchases", body)
+        assert refused.status_code == 400, (said, refused.text)
+        assert said in refused.json()["Message"] and refused.json()["Error"]
+    for raw in (b"{", b'"text"', b'{"SupplierCode": "BT01", "LineItems": [1]}'):
+        refused = requests.post(f"{mock_server.url}/v2/purchases", data=raw, timeout=10,
+                                headers={"Authorization": f"KfToken {rest.token}",
+                                         "Content-Type": "application/json"})
+        assert refused.status_code == 400 and set(refused.json()) == {"Error", "Message"}
+    assert account.state()["receipts"] == [] and account.state()["payments"] == []
+
+
+def test_a_chosen_number_is_taken_once_and_a_deleted_purchase_is_gone(mock_server):
+    account = new_account(mock_server.url)
+    rest = log_in(account)
+    made = rest.call("POST", "/purchases", {**PURCHASE, "Number": 500})
+    assert made.status_code == 201 and made.json()["Number"] == 500
+    again = rest.call("POST", "/purchases", {**PURCHASE, "Number": 500})
+    assert again.status_code == 400 and "500 is already used" in again.json()["Message"]
+    assert rest.call("POST", "/purchases", PURCHASE).json()["Number"] == 501
+
+    assert rest.call("DELETE", "/purchases/500").status_code == 204
+    gone = rest.call("GET", "/purchases/500")
+    assert gone.status_code == 404 and gone.json()["Error"] == "NotFound"
+    assert rest.call("DELETE", "/purchases/500").status_code == 404
+    assert [r["Number"] for r in rest.get("/purchases", suppliercode="BT01")["Data"]] == [501]
+    assert D(str(rest.get("/purchases/501")["GrossAmount"])) == D("50.5")
