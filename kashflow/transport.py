@@ -93,11 +93,22 @@ class KashFlowTransport(Transport):
 
     def post(self, address: str, message: bytes | str, headers: dict[str, str]
              ) -> requests.Response:
+        """zeep's way out: a SOAP request, its answer checked for zeep to read."""
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug("HTTP Post to %s:\n%s", shown(address), as_text(message))
+        response = self.send("POST", address, data=message, headers=headers)
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug("HTTP Response from %s (status: %d):\n%s", shown(address),
+                              response.status_code, as_text(response.content))
+        check_status(response, address)
+        return response
+
+    def send(self, method: str, address: str, **kwargs: object) -> requests.Response:
+        """One HTTP request under the call's deadline, its whole answer read (up to the size
+        limit), no redirect followed; the SOAP and REST clients' one way out."""
         scheme = urlsplit(address).scheme.lower()
         if scheme not in ("http", "https"):
             raise requests.exceptions.InvalidSchema("not an http or https address")
-        if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("HTTP Post to %s:\n%s", shown(address), as_text(message))
         timeout = self.operation_timeout
         started = time.perf_counter()
         with Call(timeout) as call:
@@ -105,9 +116,9 @@ class KashFlowTransport(Transport):
             try:
                 # stream=True so that an oversized body is refused before it is all in
                 # memory; no redirect is followed (it would carry the password elsewhere).
-                response = self.session.post(address, data=message, headers=headers,
-                                             timeout=timeout, stream=True,
-                                             allow_redirects=False)
+                response = self.session.request(method, address, timeout=timeout,
+                                                stream=True, allow_redirects=False,
+                                                **kwargs)  # type: ignore[arg-type]
                 try:
                     response._content = self._read_body(response)
                 finally:
@@ -121,10 +132,6 @@ class KashFlowTransport(Transport):
         call.answered = True
         call.elapsed = time.perf_counter() - started
         call.body_bytes = len(response.content)
-        if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("HTTP Response from %s (status: %d):\n%s", shown(address),
-                              response.status_code, as_text(response.content))
-        check_status(response, address)
         return response
 
     def _read_body(self, response: requests.Response) -> bytes:
@@ -210,3 +217,24 @@ def install_redaction() -> None:
     logger = logging.getLogger(LOGGER_NAME)
     if not any(isinstance(f, RedactingFilter) for f in logger.filters):
         logger.addFilter(RedactingFilter())
+
+
+# KashFlow's REST logout names the session token in its path, which urllib3 logs at DEBUG.
+TOKEN_IN_PATH = re.compile(r"(/sessiontoken/)[^\s\"?/]+", re.IGNORECASE)
+URLLIB3_LOGGER = "urllib3.connectionpool"
+
+
+class TokenRedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = TOKEN_IN_PATH.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def install_token_redaction() -> None:
+    """Add the filter to urllib3's request logger, once per process."""
+    logger = logging.getLogger(URLLIB3_LOGGER)
+    if not any(isinstance(f, TokenRedactingFilter) for f in logger.filters):
+        logger.addFilter(TokenRedactingFilter())

@@ -23,7 +23,8 @@ def kind_of(resource: str) -> Kind:
     return KINDS[resource]
 
 
-@blueprint.post("/<any(purchases, invoices):resource>")
+@blueprint.post("/purchases", defaults={"resource": "purchases"})
+@blueprint.post("/invoices", defaults={"resource": "invoices"})
 def create(resource: str) -> tuple[Response, int]:
     account = current_account()
     kind = kind_of(resource)
@@ -47,7 +48,8 @@ def create(resource: str) -> tuple[Response, int]:
         return jsonify(shown(account, kind, number)), 201
 
 
-@blueprint.get("/<any(purchases, invoices):resource>/<int:number>")
+@blueprint.get("/purchases/<int:number>", defaults={"resource": "purchases"})
+@blueprint.get("/invoices/<int:number>", defaults={"resource": "invoices"})
 def read_one(resource: str, number: int) -> Response:
     account = current_account()
     kind = kind_of(resource)
@@ -55,7 +57,8 @@ def read_one(resource: str, number: int) -> Response:
         return jsonify(shown(account, kind, number))
 
 
-@blueprint.get("/<any(purchases, invoices):resource>")
+@blueprint.get("/purchases", defaults={"resource": "purchases"})
+@blueprint.get("/invoices", defaults={"resource": "invoices"})
 def list_documents(resource: str) -> Response:
     account = current_account()
     kind = kind_of(resource)
@@ -67,7 +70,8 @@ def list_documents(resource: str) -> Response:
     return jsonify(paged(sorted(rows, key=lambda r: r["Number"])))
 
 
-@blueprint.delete("/<any(purchases, invoices):resource>/<int:number>")
+@blueprint.delete("/purchases/<int:number>", defaults={"resource": "purchases"})
+@blueprint.delete("/invoices/<int:number>", defaults={"resource": "invoices"})
 def delete(resource: str, number: int) -> tuple[str, int]:
     account = current_account()
     kind = kind_of(resource)

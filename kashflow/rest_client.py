@@ -1,0 +1,355 @@
+"""A client for KashFlow's REST API v2, with the SOAP client's models and errors.
+
+    from kashflow.rest_client import KashFlowRestClient
+    client = KashFlowRestClient(username, password, memorable_word)
+    number = client.insert_receipt(document)
+
+Logging in takes two calls (the password, then three letters of the memorable word); the
+session token is kept and shared by the client's threads, and a call told that it is no
+longer valid (idle too long) logs in again once, never more. The HTTP underneath is the SOAP
+client's (kashflow.transport): one deadline per call, no redirect followed, answers capped.
+Nothing secret is logged: not the password, the letters, nor a token.
+
+Where REST names things by code and our models by id (a line's nominal, a document's
+supplier, a project), the client reads the lists once and keeps the mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+
+from . import rest_convert as convert
+from .errors import (
+    AuthenticationError,
+    KashFlowError,
+    NotFoundError,
+    UnclearOutcomeError,
+    UnexpectedResponseError,
+)
+from .failures import WIRE_ERRORS, translate
+from .models import (
+    BankAccount,
+    Currency,
+    Customer,
+    Document,
+    NominalCode,
+    Payment,
+    PaymentMethod,
+    Project,
+    Supplier,
+    VatRate,
+)
+from .rest_failures import SessionExpiredError, from_response, not_served
+from .retry import RetryPolicy
+from .transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    KashFlowTransport,
+    install_token_redaction,
+    shown,
+)
+
+DEFAULT_REST_URL = "https://api.kashflow.com/v2"
+LOGIN = "/sessiontoken"
+PER_PAGE = 100
+logger = logging.getLogger("kashflow.rest")
+
+
+class KashFlowRestClient:
+    """KashFlow's REST API for one account; see the module's docstring."""
+
+    def __init__(self, username: str, password: str, memorable_word: str,
+                 url: str = DEFAULT_REST_URL, timeout: float = 30.0, max_retries: int = 3,
+                 backoff: float = 0.5, app_name: str = "dext-kashflow",
+                 session: requests.Session | None = None, *,
+                 sleep: Callable[[float], None] = time.sleep,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+                 home_currency: str = "GBP") -> None:
+        if not timeout or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self.username = username
+        self._password = password  # kept out of repr() and of every message
+        self._memorable_word = memorable_word
+        self.url = url.rstrip("/")
+        self.app_name = app_name
+        self.home_currency = home_currency.upper()
+        self._owns_session = session is None
+        self._transport = KashFlowTransport(timeout, max_response_bytes, session)
+        self._retry = RetryPolicy(max_retries=max_retries, backoff=backoff, sleep=sleep)
+        self._token: str | None = None
+        self._login_lock = threading.Lock()
+        self._maps: dict[str, dict[Any, Any]] = {}
+        install_token_redaction()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(username={self.username!r}, url={shown(self.url)!r})"
+
+    def __enter__(self) -> KashFlowRestClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._token:
+            try:
+                self._send("DELETE", f"{LOGIN}/{quote(self._token)}", "log out")
+            except KashFlowError:
+                pass  # it ends by itself when idle
+            self._token = None
+        if self._owns_session:
+            self._transport.session.close()
+
+    # The one way out -----------------------------------------------------------
+
+    def _call(self, method: str, path: str, operation: str, *, body: Any = None,
+              params: dict[str, Any] | None = None, write: bool = False) -> Any:
+        """Call KashFlow with the session, retrying as allowed; the answer's JSON (None for
+        no body). A session KashFlow no longer takes is replaced once."""
+
+        def attempt() -> Any:
+            token = self._session_token()
+            try:
+                return self._send(method, path, operation, body=body, params=params,
+                                  write=write, token=token)
+            except SessionExpiredError:
+                # Refused before anything was done: log in again, once.
+                self._forget(token)
+                return self._send(method, path, operation, body=body, params=params,
+                                  write=write, token=self._session_token())
+
+        return self._retry.run(attempt, operation)
+
+    def _send(self, method: str, path: str, operation: str, *, body: Any = None,
+              params: dict[str, Any] | None = None, write: bool = False,
+              token: str | None = None) -> Any:
+        url = self._url(path)
+        headers = {"Accept": "application/json", "User-Agent": self.app_name}
+        if token:
+            headers["Authorization"] = f"KfToken {token}"
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode()
+        self._transport.forget()
+        try:
+            response = self._transport.send(method, url, params=params, data=data,
+                                             headers=headers)
+        except WIRE_ERRORS as error:
+            call = self._transport.last_call
+            nothing_sent = call is None or call.nothing_sent
+            raise translate(error, operation, self.url, write, nothing_sent) from error
+        if logger.isEnabledFor(logging.DEBUG) and not path.startswith(LOGIN):
+            logger.debug("%s %s: HTTP %d", method, shown(url.split("?")[0]),
+                         response.status_code)
+        if 200 <= response.status_code < 300:
+            if not response.content:
+                return None
+            try:
+                return json.loads(response.content, parse_float=Decimal)
+            except ValueError as error:
+                raise translate(error, operation, self.url, write) from error
+        raise from_response(response, operation, self.url, write)
+
+    def _url(self, path: str) -> str:
+        """path under the client's URL; a link KashFlow gave (NextPageUrl) is followed on
+        the client's own server only, so that the session token goes nowhere else."""
+        parts = urlsplit(path)
+        if not parts.scheme:
+            return f"{self.url}{path}"
+        base = urlsplit(self.url)
+        return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+    # The session ---------------------------------------------------------------
+
+    def _session_token(self) -> str:
+        with self._login_lock:
+            if self._token is None:
+                self._token = self._log_in()
+            return self._token
+
+    def _forget(self, token: str) -> None:
+        with self._login_lock:
+            if self._token == token:
+                self._token = None
+
+    def _log_in(self) -> str:
+        """The two steps of KashFlow's login: the password, then the letters asked for."""
+        try:
+            started = self._send("POST", LOGIN, "log in", body={
+                "UserName": self.username, "Password": self._password})
+        except (NotFoundError, UnexpectedResponseError) as error:
+            # Not KashFlow's login: the address serves something else.
+            raise not_served(self.url, "log in") from error
+        asked = [item["Position"] for item in started.get("MemorableWordList") or []]
+        word = self._memorable_word
+        if not asked or any(not 1 <= p <= len(word) for p in asked):
+            raise AuthenticationError(
+                "KashFlow asked for letters the memorable word does not have (it is "
+                f"{len(word)} characters long). Check the memorable word.",
+                operation="log in")
+        finished = self._send("PUT", LOGIN, "log in", body={
+            "TemporaryToken": started["TemporaryToken"],
+            "MemorableWordList": [{"Position": p, "Value": word[p - 1]} for p in asked]})
+        return str(finished["SessionToken"])
+
+    # Lists ---------------------------------------------------------------------
+
+    def _pages(self, path: str, operation: str, **params: Any) -> list[Any]:
+        """Every row of a paged list, following NextPageUrl until it is null."""
+        answer = self._call("GET", path, operation, params={**params, "perpage": PER_PAGE})
+        rows = list(answer.get("Data") or [])
+        seen = set()
+        while (next_url := (answer.get("MetaData") or {}).get("NextPageUrl")) \
+                and next_url not in seen:
+            seen.add(next_url)
+            answer = self._call("GET", next_url, operation)
+            rows += answer.get("Data") or []
+        return rows
+
+    def get_nominal_codes(self) -> list[NominalCode]:
+        nominals = [convert.to_nominal(r) for r in self._call("GET", "/nominals", "nominals")]
+        self._maps["nominal_codes"] = {n.id: n.code for n in nominals}
+        return nominals
+
+    def get_vat_rates(self) -> list[VatRate]:
+        return [convert.to_vat_rate(r)
+                for r in self._call("GET", "/vat/settings/vatrates", "VAT rates")]
+
+    def get_currencies(self) -> list[Currency]:
+        currencies = [convert.to_currency(r, self.home_currency)
+                      for r in self._call("GET", "/currencies", "currencies")]
+        self._maps["currency_ids"] = {c.code: c.id for c in currencies}
+        return currencies
+
+    def get_bank_accounts(self) -> list[BankAccount]:
+        return [convert.to_bank_account(r)
+                for r in self._call("GET", "/bankaccounts", "bank accounts")]
+
+    def get_projects(self) -> list[Project]:
+        projects = [convert.to_project(r) for r in self._pages("/projects", "projects")]
+        self._maps["project_numbers"] = {p.id: int(p.number or 0) for p in projects}
+        return projects
+
+    def get_invoice_payment_methods(self) -> list[PaymentMethod]:
+        return [convert.to_payment_method(r)
+                for r in self._call("GET", "/paymentmethods/invoice", "payment methods")]
+
+    def get_receipt_payment_methods(self) -> list[PaymentMethod]:
+        return [convert.to_payment_method(r)
+                for r in self._call("GET", "/paymentmethods/purchase", "payment methods")]
+
+    def get_suppliers(self) -> list[Supplier]:
+        suppliers = [convert.to_supplier(r, self._map("currency_ids"))
+                     for r in self._pages("/suppliers", "suppliers")]
+        self._maps["supplier_codes"] = {s.id: s.code for s in suppliers}
+        return suppliers
+
+    def get_customers(self) -> list[Customer]:
+        customers = [convert.to_customer(r, self._map("currency_ids"))
+                     for r in self._pages("/customers", "customers")]
+        self._maps["customer_codes"] = {c.id: c.code for c in customers}
+        return customers
+
+    def get_supplier(self, code: str) -> Supplier:
+        return convert.to_supplier(self._call("GET", f"/suppliers/{quote(code, safe='')}",
+                                              "supplier"), self._map("currency_ids"))
+
+    def get_customer(self, code: str) -> Customer:
+        return convert.to_customer(self._call("GET", f"/customers/{quote(code, safe='')}",
+                                              "customer"), self._map("currency_ids"))
+
+    def _map(self, name: str) -> dict[Any, Any]:
+        """A mapping between our ids and REST's codes, read with its list the first time."""
+        if name not in self._maps:
+            {"nominal_codes": self.get_nominal_codes, "currency_ids": self.get_currencies,
+             "project_numbers": self.get_projects, "supplier_codes": self.get_suppliers,
+             "customer_codes": self.get_customers}[name]()
+        return self._maps[name]
+
+    def _code(self, name: str, key: int, what: str) -> Any:
+        """REST's code for one of our ids; the list is read again once if it is not known."""
+        if key not in self._map(name):
+            self._maps.pop(name)
+        found = self._map(name).get(key)
+        if found is None:
+            raise NotFoundError(f"KashFlow has no {what} with the id {key}.", operation=what)
+        return found
+
+    # Documents -------------------------------------------------------------------
+
+    def insert_receipt(self, doc: Document, payment: Payment | None = None) -> int:
+        """A purchase, with its payment in the same call when there is one; its number."""
+        return self._insert(doc, True, payment)
+
+    def insert_invoice(self, doc: Document, payment: Payment | None = None) -> int:
+        return self._insert(doc, False, payment)
+
+    def _insert(self, doc: Document, purchase: bool, payment: Payment | None) -> int:
+        resource = "purchases" if purchase else "invoices"
+        party_code = doc.party_code or self._code(
+            "supplier_codes" if purchase else "customer_codes", doc.party_id,
+            "supplier" if purchase else "customer")
+        nominals = {line.nominal_id: self._code("nominal_codes", line.nominal_id, "nominal")
+                    for line in doc.lines if line.nominal_id}
+        projects = {pid: self._code("project_numbers", pid, "project")
+                    for pid in {doc.project_id, *(ln.project_id for ln in doc.lines)} if pid}
+        body = convert.document_body(doc, party_code, purchase, nominals, projects,
+                                     [payment] if payment else [])
+        answer = self._call("POST", f"/{resource}", f"create {resource[:-1]}", body=body,
+                            write=True)
+        number = int((answer or {}).get("Number") or 0)
+        if not number:
+            raise UnclearOutcomeError(
+                f"KashFlow answered the new {resource[:-1]} without its number, so it may or "
+                "may not have it. Look it up in KashFlow before sending it again.",
+                operation=f"create {resource[:-1]}")
+        return number
+
+    def get_receipt(self, number: int) -> Document:
+        return self._get(number, True)
+
+    def get_invoice(self, number: int) -> Document:
+        return self._get(number, False)
+
+    def _get(self, number: int, purchase: bool) -> Document:
+        resource = "purchases" if purchase else "invoices"
+        raw = self._call("GET", f"/{resource}/{number}", resource[:-1])
+        return convert.to_document(raw, purchase, self._project_ids())
+
+    def get_receipts_for_supplier(self, supplier_id: int, lines: bool = True,
+                                  ) -> list[Document]:
+        """The supplier's purchases, without their lines (REST lists have none; lines=True
+        reads each one)."""
+        return self._for_partner(supplier_id, True, lines)
+
+    def get_invoices_for_customer(self, customer_id: int, lines: bool = True,
+                                  ) -> list[Document]:
+        return self._for_partner(customer_id, False, lines)
+
+    def _for_partner(self, party_id: int, purchase: bool, lines: bool) -> list[Document]:
+        resource = "purchases" if purchase else "invoices"
+        code = self._code("supplier_codes" if purchase else "customer_codes", party_id,
+                          "supplier" if purchase else "customer")
+        rows = self._pages(f"/{resource}", resource,
+                           **{("suppliercode" if purchase else "customercode"): code})
+        if lines:
+            return [self._get(int(r["Number"]), purchase) for r in rows]
+        return [convert.to_document(r, purchase, self._project_ids()) for r in rows]
+
+    def delete_receipt(self, number: int) -> None:
+        self._call("DELETE", f"/purchases/{number}", "delete purchase", write=True)
+
+    def delete_invoice(self, number: int) -> None:
+        self._call("DELETE", f"/invoices/{number}", "delete invoice", write=True)
+
+    def _project_ids(self) -> dict[int, int]:
+        return {number: pid for pid, number in self._map("project_numbers").items()}

@@ -1,0 +1,215 @@
+"""The REST client against the mock over real HTTP: the same models and errors as the SOAP
+client, the login made once and made again once when KashFlow ends the session, and a paid
+purchase in one call."""
+
+import datetime as dt
+import logging
+from decimal import Decimal as D
+
+import pytest
+import requests
+
+from kashflow.errors import (
+    ApiDisabledError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    RateLimitedError,
+    UnclearOutcomeError,
+    ValidationError,
+)
+from kashflow.models import Document, DocumentLine, Payment
+from kashflow.rest_client import KashFlowRestClient
+from kashflow.rest_failures import AccountLockedError, MemorableWordError, SessionExpiredError
+
+MAY_1 = dt.date(2026, 5, 1)
+
+
+@pytest.fixture
+def rest(kashflow_account):
+    with KashFlowRestClient(kashflow_account.username, kashflow_account.password, "kashflow",
+                            url=f"{kashflow_account.base_url}/v2", timeout=5.0,
+                            backoff=0.01) as client:
+        yield client
+
+
+def calls(base_url):
+    return requests.get(f"{base_url}/_mock/calls", timeout=10).json()
+
+
+def clear_calls(base_url):
+    requests.delete(f"{base_url}/_mock/calls", timeout=10).raise_for_status()
+
+
+def test_the_lists_are_the_soap_clients(rest, client):
+    assert [(n.id, n.code, n.name) for n in rest.get_nominal_codes()] == [
+        (n.id, n.code, n.name) for n in client.get_nominal_codes()]
+    assert [(r.id, r.rate) for r in rest.get_vat_rates()] == [
+        (r.id, r.rate) for r in client.get_vat_rates()]
+    assert [(c.id, c.code, c.exchange_rate, c.is_default) for c in rest.get_currencies()] == [
+        (c.id, c.code, c.exchange_rate, c.is_default) for c in client.get_currencies()]
+    assert [(b.id, b.name, b.code) for b in rest.get_bank_accounts()] == [
+        (b.id, b.name, b.code) for b in client.get_bank_accounts()]
+    assert [m.name for m in rest.get_receipt_payment_methods()] == [
+        m.name for m in client.get_receipt_payment_methods()]
+    soap = {s.code: (s.id, s.name, s.currency_id) for s in client.get_suppliers()}
+    assert {s.code: (s.id, s.name, s.currency_id) for s in rest.get_suppliers()} == soap
+    assert {c.code: c.id for c in rest.get_customers()} == {
+        c.code: c.id for c in client.get_customers()}
+    assert rest.get_supplier("CLOUD01").name == "CloudHost Inc"
+    with pytest.raises(NotFoundError):
+        rest.get_supplier("NOPE01")
+
+
+def test_a_paid_purchase_goes_in_one_call_and_reads_back_as_on_soap(rest, client, demo,
+                                                                   kashflow_account):
+    supplier = demo.suppliers["BT01"]
+    rest.get_suppliers(), rest.get_nominal_codes(), rest.get_projects()  # the codes, once
+    clear_calls(kashflow_account.base_url)
+    doc = Document(party_id=supplier.id, date=MAY_1, reference="REST-1", lines=[
+        DocumentLine(D(1), "Broadband", D("40.00"), demo.nominal_ids[7502], D(20), D("8.00")),
+        DocumentLine(D(2), "Stamps", D("1.25"), demo.nominal_ids[7501], D(-1), D(0))])
+    paid = Payment(document_number=0, date=MAY_1, amount=D("50.50"),
+                   method_id=demo.receipt_method_id, bank_account_id=demo.bank_account_id)
+    number = rest.insert_receipt(doc, paid)
+    assert calls(kashflow_account.base_url) == {"POST /purchases": 1}
+
+    by_rest, by_soap = rest.get_receipt(number), client.get_receipt(number)
+    for document in (by_rest, by_soap):
+        assert (document.net_amount, document.vat_amount, document.amount_paid) == (
+            D("42.50"), D("8.00"), D("50.50"))
+        assert [(ln.nominal_id, ln.vat_rate) for ln in document.lines] == [
+            (demo.nominal_ids[7502], D(20)), (demo.nominal_ids[7501], D(-1))]
+    assert (by_rest.reference, by_rest.party_id, by_rest.db_id) == (
+        by_soap.reference, by_soap.party_id, by_soap.db_id)
+    assert by_rest.paid and by_soap.paid
+
+    [listed] = rest.get_receipts_for_supplier(supplier.id, lines=False)
+    assert (listed.number, listed.reference, listed.gross_amount) == (number, "REST-1",
+                                                                      D("50.50"))
+    rest.delete_receipt(number)
+    with pytest.raises(NotFoundError):
+        rest.get_receipt(number)
+
+
+def test_a_euro_sale_goes_in_euros(rest, client, demo):
+    client.set_customer_currency("ACME01", "EUR")
+    sale = Document(party_id=demo.customers["ACME01"].id, date=MAY_1, reference="EU-1",
+                    currency_code="EUR", exchange_rate=D("1.17"), lines=[
+                        DocumentLine(D(1), "Design", D("117.00"), demo.nominal_ids[4000],
+                                     D(20), D("23.40"))])
+    number = rest.insert_invoice(sale)
+    invoice = client.get_invoice(number)
+    assert (invoice.currency_code, invoice.exchange_rate, invoice.net_amount) == (
+        "EUR", D("1.17"), D("117.00"))
+
+
+def test_a_refusal_is_a_validation_error_in_kashflows_words(rest, demo, kashflow_account):
+    doc = Document(party_id=demo.suppliers["BT01"].id, date=MAY_1, lines=[
+        DocumentLine(D(1), "Odd VAT", D("10.00"), demo.nominal_ids[7502], D("17.5"),
+                     D("1.75"))])
+    with pytest.raises(ValidationError) as refused:
+        rest.insert_receipt(doc)
+    assert "17.5% is not one of this account's VAT rates" in refused.value.status_detail
+    assert kashflow_account.state()["receipts"] == []
+
+
+def test_the_session_is_made_once_and_again_once_when_kashflow_ends_it(rest,
+                                                                       kashflow_account):
+    base = kashflow_account.base_url
+    clear_calls(base)
+    rest.get_currencies(), rest.get_vat_rates()
+    assert calls(base)["POST /sessiontoken"] == 1 and calls(base)["PUT /sessiontoken"] == 1
+
+    requests.delete(f"{base}/_mock/accounts/{kashflow_account.username}/sessions", timeout=10)
+    assert rest.get_currencies()
+    assert calls(base)["POST /sessiontoken"] == 2 and calls(base)["GET /currencies"] == 3
+
+    # A session that ends as soon as it is made: one new login, then the error.
+    kashflow_account.settings(session_idle_minutes=0)
+    with pytest.raises(SessionExpiredError):
+        rest.get_currencies()
+    assert calls(base)["POST /sessiontoken"] == 3
+
+
+def test_login_failures_are_named(kashflow_account):
+    url = f"{kashflow_account.base_url}/v2"
+
+    def client(password=kashflow_account.password, word="kashflow"):
+        return KashFlowRestClient(kashflow_account.username, password, word, url=url,
+                                  timeout=5.0, max_retries=0)
+
+    with pytest.raises(MemorableWordError, match="memorable word"):
+        client(word="zzzzzzzz").get_currencies()
+    with pytest.raises(AuthenticationError, match="memorable word does not have"):
+        client(word="ab").get_currencies()
+    with pytest.raises(AuthenticationError, match="username or password") as wrong:
+        client(password="wrong").get_currencies()
+    assert type(wrong.value) is AuthenticationError
+    for _ in range(3):
+        with pytest.raises(AuthenticationError):
+            client(password="wrong").get_currencies()
+    with pytest.raises(AccountLockedError, match="locked"):
+        client().get_currencies()
+    kashflow_account.settings(locked=False, rest_api_enabled=False)
+    with pytest.raises(ApiDisabledError, match="REST API is switched off"):
+        client().get_currencies()
+    with pytest.raises(ConfigurationError, match="does not offer KashFlow's REST API"):
+        KashFlowRestClient("u", "p", "kashflow", url=f"{kashflow_account.base_url}/nothing",
+                           timeout=5.0).get_currencies()
+
+
+def test_faults_are_retried_or_told_unclear_as_on_soap(rest, demo, inject_fault,
+                                                       kashflow_account):
+    inject_fault("GET /currencies", "rate_limit")
+    assert rest.get_currencies()  # retried after the pause
+    inject_fault("GET /currencies", "rate_limit", times=10)
+    no_retry = KashFlowRestClient(kashflow_account.username, kashflow_account.password,
+                                  "kashflow", url=f"{kashflow_account.base_url}/v2",
+                                  timeout=5.0, max_retries=0)
+    with pytest.raises(RateLimitedError):
+        no_retry.get_currencies()
+    requests.delete(f"{kashflow_account.base_url}/_mock/faults", timeout=10)
+
+    doc = Document(party_id=demo.suppliers["BT01"].id, date=MAY_1, reference="LOST-1",
+                   lines=[DocumentLine(D(1), "Calls", D("10.00"), demo.nominal_ids[7502],
+                                       D(20), D("2.00"))])
+    rest.get_suppliers(), rest.get_nominal_codes(), rest.get_projects()
+    for kind in ("error_before", "drop_after_write", "http_500"):
+        inject_fault("POST /purchases", kind)
+        with pytest.raises(UnclearOutcomeError):
+            rest.insert_receipt(doc)
+    # Only the dropped answer's write was applied, and nothing was sent twice.
+    assert [r["CustomerReference"] for r in kashflow_account.state()["receipts"]] == [
+        "LOST-1"]
+
+
+def test_no_secret_is_logged(kashflow_account, caplog):
+    caplog.set_level(logging.DEBUG)
+    with KashFlowRestClient(kashflow_account.username, kashflow_account.password,
+                            "Pineapple", url=f"{kashflow_account.base_url}/v2",
+                            timeout=5.0) as client:
+        kashflow_account.settings(memorable_word="Pineapple")
+        client.get_currencies()
+        token = client._token
+    # What the client's process logs (the mock's own request log, werkzeug's, is the server's).
+    logged = "\n".join(r.getMessage() for r in caplog.records
+                       if not r.name.startswith("werkzeug"))
+    assert kashflow_account.password not in logged and "Pineapple" not in logged
+    assert token and token not in logged
+    assert "GET" in logged  # the calls themselves are logged
+
+
+def test_a_next_page_elsewhere_is_followed_on_the_clients_own_server(rest, monkeypatch):
+    sent = []
+    real_send = rest._transport.send
+
+    def send(method, url, **kwargs):
+        sent.append(url)
+        return real_send(method, url, **kwargs)
+
+    monkeypatch.setattr(rest._transport, "send", send)
+    assert rest._url("https://evil.example/v2/suppliers?page=2").startswith(rest.url[:20])
+    rest.get_suppliers()
+    assert all(url.startswith(rest.url.rsplit("/v2", 1)[0]) for url in sent)
+
