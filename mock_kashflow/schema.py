@@ -7,6 +7,8 @@ real ASMX service's XmlSerializer does.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -14,7 +16,14 @@ from typing import Any
 
 from lxml import etree
 
-from .values import DEFAULTS, DecodeError, decode_simple, encode_simple, json_simple
+from .values import (
+    DEFAULTS,
+    DecodeError,
+    decode_simple,
+    encode_simple,
+    json_simple,
+    simple_reader,
+)
 
 KF = "KashFlow"
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -36,7 +45,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Reader:
-    by_tag: dict[str, Field]  # {"{KashFlow}Name": field}
+    # {"{KashFlow}Name": (field, how to read its element when it is not nil)}
+    by_tag: dict[str, tuple[Field, Callable[[etree._Element], Any]]]
     defaults: Record  # a record with every field absent, lists aside (each record has its own)
     lists: tuple[str, ...]
 
@@ -91,16 +101,17 @@ class Schema:
         for name in reader.lists:
             record[name] = []
         for child in node:
-            field = reader.by_tag.get(child.tag)
-            if field is None:
+            found = reader.by_tag.get(child.tag)
+            if found is None:
                 continue  # XmlSerializer skips what it does not know (or another namespace)
+            field, decode = found
             if child.get(XSI_NIL) in ("true", "1"):
                 if not field.nillable and field.type in DEFAULTS:
                     raise DecodeError(f"There is an error in XML document (line "
                                       f"{child.sourceline}): {field.name} cannot be nil.")
                 value = None
             else:
-                value = self._decode_present(child, field.type)
+                value = decode(child)
             if field.many:
                 record[field.name].append(value)
             else:
@@ -112,12 +123,26 @@ class Schema:
         cached = self._readers.get(id(fields))
         if cached is None or cached[0] is not fields:
             cached = (fields, Reader(
-                by_tag={f"{{{KF}}}{f.name}": f for f in fields},
+                by_tag={f"{{{KF}}}{f.name}": (f, self._decoder(f.type)) for f in fields},
                 defaults={f.name: DEFAULTS.get(f.type) if f.min_occurs else None
                           for f in fields if not f.many},
                 lists=tuple(f.name for f in fields if f.many)))
             self._readers[id(fields)] = cached
         return cached[1]
+
+    def _decoder(self, type_: str) -> Callable[[etree._Element], Any]:
+        """How to read a present element of type_, chosen once per field (see _reader)."""
+        if type_ == "anyType" or type_ in self.types:
+            return lambda node: self._decode_present(node, type_)
+        read = simple_reader(type_)
+
+        def decode(node: etree._Element) -> Any:
+            try:
+                return read(node.text or "")
+            except DecodeError as error:
+                raise DecodeError(f"There is an error in XML document (line "
+                                  f"{node.sourceline}): {error}") from None
+        return decode
 
     def decode_value(self, node: etree._Element, type_: str) -> Any:
         if node.get(XSI_NIL) in ("true", "1"):
@@ -213,10 +238,19 @@ class Schema:
         return [self.from_json(type_, item, f"{where}[{n}]") for n, item in enumerate(value)]
 
 
+_parsers = threading.local()
+
+
 def safe_parser() -> etree.XMLParser:
-    """A parser that neither expands entities nor fetches anything."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
+    """A parser that neither expands entities nor fetches anything: one per thread (making
+    one costs about as much as parsing a small request, and a parser is not to be shared
+    between threads)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+            remove_comments=True, remove_pis=True)
+    return parser
 
 
 def wsdl_bytes() -> bytes:

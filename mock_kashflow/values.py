@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,27 +32,46 @@ class DecodeError(ValueError):
 
 def decode_simple(text: str, type_: str) -> Any:
     """The value of an element's text; a DecodeError gives the reason (the caller adds where)."""
+    return simple_reader(type_)(text)
+
+
+def simple_reader(type_: str) -> Callable[[str], Any]:
+    """How to read an element's text as type_: chosen once per field, not per value. A
+    string is its text as it is; a type without a reader of its own, its text stripped."""
     if type_ == "string":
-        return text
-    text = text.strip()
-    try:
-        if type_ == "decimal":
-            return read_decimal(text)
-        if type_ in ("int", "integer", "long"):
-            if not INTEGER_TEXT.fullmatch(text):
-                raise ValueError
-            return in_range(int(text), type_)
-        if type_ == "boolean":
-            if text not in ("true", "false", "1", "0"):
-                raise ValueError
-            return text in ("true", "1")
-        if type_ == "dateTime":
-            return parse_datetime(text)
-    except DecodeError:
-        raise
-    except ValueError:
-        raise DecodeError(f"'{text[:40]}' is not a valid {type_}.") from None
+        return _read_text
+    return SIMPLE_READERS.get(type_, str.strip)
+
+
+def _read_text(text: str) -> str:
     return text
+
+
+def _reading(type_: str, read: Callable[[str], Any]) -> Callable[[str], Any]:
+    """read, with surrounding space ignored and its ValueError in the service's words."""
+    def reader(text: str) -> Any:
+        text = text.strip()
+        try:
+            return read(text)
+        except DecodeError:
+            raise
+        except ValueError:
+            raise DecodeError(f"'{text[:40]}' is not a valid {type_}.") from None
+    return reader
+
+
+def _read_integer(type_: str) -> Callable[[str], int]:
+    def read(text: str) -> int:
+        if not INTEGER_TEXT.fullmatch(text):
+            raise ValueError
+        return int(in_range(int(text), type_))
+    return read
+
+
+def _read_boolean(text: str) -> bool:
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError
+    return text in ("true", "1")
 
 
 def read_decimal(text: str) -> Decimal:
@@ -124,6 +144,14 @@ def _json_simple(value: Any, type_: str) -> Any:
 def parse_datetime(text: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value.replace(tzinfo=None) if value.tzinfo else value
+
+
+SIMPLE_READERS: dict[str, Callable[[str], Any]] = {
+    "decimal": _reading("decimal", read_decimal),
+    **{type_: _reading(type_, _read_integer(type_)) for type_ in ("int", "integer", "long")},
+    "boolean": _reading("boolean", _read_boolean),
+    "dateTime": _reading("dateTime", parse_datetime),
+}
 
 
 def encode_simple(value: Any, type_: str) -> str:
