@@ -17,6 +17,11 @@ from ..publishing.prepare import prepare_many
 
 # The line's own values, which the server refuses to change once sent.
 LINE_FIELDS = {'kashflow_nominal', 'kashflow_project'}
+# And which the client shows read-only then.
+_LINE_STATES = {
+    'invisible': Eval('type') != 'line',
+    'readonly': Eval('kashflow_locked', False),
+    }
 
 
 class InvoiceLine(metaclass=PoolMeta):
@@ -25,14 +30,16 @@ class InvoiceLine(metaclass=PoolMeta):
     kashflow_nominal = fields.Many2One(
         'kashflow.nominal', "KashFlow Nominal Code", ondelete='RESTRICT',
         domain=[('connection.company', '=', Eval('company', -1))],
-        states={'invisible': Eval('type') != 'line'},
+        states=_LINE_STATES,
         help="Sent for this line instead of the document's nominal code "
         "and the account's mapping.")
     kashflow_project = fields.Many2One(
         'kashflow.project', "KashFlow Project", ondelete='RESTRICT',
         domain=[('connection.company', '=', Eval('company', -1))],
-        states={'invisible': Eval('type') != 'line'},
+        states=_LINE_STATES,
         help="Sent for this line instead of the document's project.")
+    kashflow_locked = fields.Function(
+        fields.Boolean("Sent to KashFlow"), 'get_kashflow_locked')
 
     kashflow_plan_nominal = fields.Function(
         fields.Char("Nominal Code Sent"), 'get_kashflow_plan')
@@ -57,25 +64,30 @@ class InvoiceLine(metaclass=PoolMeta):
     @classmethod
     def check_kashflow_locked(cls, args):
         "A line's KashFlow values no longer change once sent"
-        Invoice = Pool().get('account.invoice')
         for lines, values in zip(args[::2], args[1::2], strict=True):
             names = LINE_FIELDS & values.keys()
             if not names:
                 continue
-            invoices = list({ln.invoice for ln in lines if ln.invoice})
-            publications = Invoice.kashflow_publications(invoices)
+            locked = cls.get_kashflow_locked(lines, 'kashflow_locked')
             for line in lines:
-                publication = publications.get(line.invoice.id if line.invoice else None)
-                if not (publication
-                        and publication.state in {'sending', 'published'}):
-                    continue
-                if any(getattr(getattr(line, n), 'id', None) != values[n]
+                if locked[line.id] and any(
+                        getattr(getattr(line, n), 'id', None) != values[n]
                         for n in names):
                     raise AccessError(gettext(
                             'dext_kashflow.msg_invoice_kashflow_locked',
                             invoice=line.invoice.rec_name,
                             fields=', '.join(sorted(
                                     cls._fields[n].string for n in names))))
+
+    @classmethod
+    def get_kashflow_locked(cls, lines, name):
+        "Whether the line's document is being or has been published"
+        Invoice = Pool().get('account.invoice')
+        invoices = list({ln.invoice for ln in lines if ln.invoice})
+        publications = Invoice.kashflow_publications(invoices)
+        states = {i: p.state for i, p in publications.items()}
+        return {ln.id: states.get(ln.invoice.id if ln.invoice else None)
+            in {'sending', 'published'} for ln in lines}
 
     @classmethod
     def get_kashflow_plan(cls, lines, names):
