@@ -624,3 +624,89 @@ class Sao(Page):
         box = dialog.find_element(By.CSS_SELECTOR, ".modal-body .content-box")
         return bool(self.driver.execute_script(
             "return arguments[0].scrollWidth > arguments[0].clientWidth + 1;", box))
+
+    # Lists inside a form (one2many), by their label --------------------------------------
+
+    def list_rows(self, label: str) -> list[dict[str, str]]:
+        """The rows of the list labelled label in the form (its label over the list, as
+        'Lines for KashFlow'), as {column heading: what the cell shows}: the columns shown,
+        scrolled out of sight or not; rows sao has not drawn yet ('More') are left out."""
+        return self.read(lambda: self.driver.execute_script("""
+            const panel = arguments[0], headings = {};
+            for (const th of panel.querySelectorAll('thead th[id]')) {
+                if (getComputedStyle(th).display !== 'none') {
+                    headings[th.id] = th.textContent.trim();
+                }
+            }
+            return [...panel.querySelectorAll('tbody tr')]
+                .filter(tr => !tr.classList.contains('more-row'))
+                .map(tr => {
+                    const row = {};
+                    for (const td of tr.querySelectorAll('td[headers]')) {
+                        const heading = headings[td.getAttribute('headers')];
+                        if (heading) {
+                            const shown = td.querySelector('.widget') || td;
+                            row[heading] = shown.textContent.trim();
+                        }
+                    }
+                    return row;
+                });""", self.field(label)), f"the rows of the list {label!r}")
+
+    def list_row(self, label: str, text: str) -> dict[str, str]:
+        """The first row of the list labelled label that shows text in a cell, once shown.
+        The list is scrolled into view, as a person does to read it: sao draws the rows of a
+        list in a form once it is in view (a 'More' button until then)."""
+        def found() -> dict[str, str] | None:
+            row = next((r for r in self.list_rows(label) if text in r.values()), None)
+            if row is None:
+                self.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'});",
+                                           self.field(label))
+            return row
+        return self.wait(found, lambda: f"a row showing {text!r} in the list {label!r} "
+                                        f"(rows: {self.list_rows(label)!r})")
+
+    def edit_cell(self, label: str, text: str, column: str) -> WebElement:
+        """Click the row showing text of the list labelled label until sao edits it (an
+        editable list edits the row clicked a second time): the input of its cell under the
+        heading column. The click is in a cell without a link (the cell's own, when empty):
+        a link (a record's name) opens its record instead."""
+        def entry() -> WebElement | None:
+            panel = self.field(label)
+            heading = next((th for th in panel.find_elements(By.CSS_SELECTOR, "thead th[id]")
+                            if (th.get_attribute("textContent") or "").strip() == column), None)
+            row = next((tr for tr in panel.find_elements(By.CSS_SELECTOR, "tbody tr")
+                        if any((td.get_attribute("textContent") or "").strip() == text
+                               for td in tr.find_elements(By.CSS_SELECTOR, "td .widget"))),
+                       None)
+            if heading is None or row is None:
+                return None
+            cell = row.find_element(
+                By.CSS_SELECTOR, f"td[headers={css_string(heading.get_attribute('id'))}]")
+            inputs = self.visible(cell, By.CSS_SELECTOR, ".widget-editable input")
+            if inputs:
+                return inputs[0]
+            cells = [cell, *row.find_elements(By.CSS_SELECTOR, "td[headers]")]
+            plain = next((c for c in cells if c.is_displayed() and not any(
+                link.text.strip() for link in c.find_elements(By.TAG_NAME, "a"))), None)
+            if plain is not None:
+                plain.click()
+            return None
+        return self.wait(entry, f"the cell {column!r} of the row showing {text!r} in the "
+                                f"list {label!r} to be edited")
+
+    def choose_in(self, entry: WebElement, text: str, choice: str, what: str) -> None:
+        """As choose, in the link field's input entry (a list's cell: edit_cell): type text,
+        click the suggestion that shows choice."""
+        self.start_typing(entry, what)
+        entry.send_keys(Keys.DELETE)
+        entry.send_keys(text)
+        menu = entry.find_element(
+            By.XPATH, "ancestor::div[contains(concat(' ', @class, ' '), ' dropdown ')][1]")
+
+        def suggestion() -> WebElement | None:
+            return next((a for a in self.visible(menu, By.CSS_SELECTOR, "li.completion a")
+                         if choice in a.text), None)
+        self.click(suggestion, f"the suggestion {choice!r} of {what}")
+        self.wait(lambda: choice in (entry.get_attribute("value") or ""),
+                  lambda: f"{what} to show {choice!r} "
+                          f"(it shows {entry.get_attribute('value')!r})")
