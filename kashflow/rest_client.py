@@ -16,6 +16,7 @@ supplier, a project), the client reads the lists once and keeps the mapping.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -36,8 +37,10 @@ from .errors import (
     UnexpectedResponseError,
 )
 from .failures import WIRE_ERRORS, translate
+from .list_reader import Listed
 from .models import (
     BankAccount,
+    CompanyDetails,
     Currency,
     Customer,
     Document,
@@ -87,6 +90,9 @@ class KashFlowRestClient:
         self._token: str | None = None
         self._login_lock = threading.Lock()
         self._maps: dict[str, dict[Any, Any]] = {}
+        self._company_name = ""
+        # What this thread's calls answered, for get_list's digest.
+        self._digests = threading.local()
         install_token_redaction()
 
     def __repr__(self) -> str:
@@ -150,14 +156,18 @@ class KashFlowRestClient:
         if logger.isEnabledFor(logging.DEBUG) and not path.startswith(LOGIN):
             logger.debug("%s %s: HTTP %d", method, shown(url.split("?")[0]),
                          response.status_code)
-        if 200 <= response.status_code < 300:
-            if not response.content:
-                return None
-            try:
-                return json.loads(response.content, parse_float=Decimal)
-            except ValueError as error:
-                raise translate(error, operation, self.url, write) from error
-        raise from_response(response, operation, self.url, write)
+        if not 200 <= response.status_code < 300:
+            raise from_response(response, operation, self.url, write)
+        if not response.content:
+            return None
+        try:
+            answer = json.loads(response.content, parse_float=Decimal)
+        except ValueError as error:
+            raise translate(error, operation, self.url, write) from error
+        digest = getattr(self._digests, "current", None)
+        if digest is not None:  # inside get_list
+            digest.update(response.content)
+        return answer
 
     def _url(self, path: str) -> str:
         """path under the client's URL; a link KashFlow gave (NextPageUrl) is followed on
@@ -199,7 +209,33 @@ class KashFlowRestClient:
         finished = self._send("PUT", LOGIN, "log in", body={
             "TemporaryToken": started["TemporaryToken"],
             "MemorableWordList": [{"Position": p, "Value": word[p - 1]} for p in asked]})
+        self._company_name = str(finished.get("CompanyName") or "")
         return str(finished["SessionToken"])
+
+    # The account -----------------------------------------------------------------
+
+    def get_company_details(self) -> CompanyDetails:
+        """The account's name (from the login) and VAT registration: logging in and
+        reading a setting, it proves the credentials."""
+        vat = self._call("GET", "/settings/vat", "VAT settings")
+        return CompanyDetails(name=self._company_name,
+                              vat_registered=bool(vat.get("IsVatRegistered")),
+                              vat_number=str(vat.get("VatRegistrationNumber") or ""))
+
+    def is_vat_registered(self) -> bool:
+        return self.get_company_details().vat_registered
+
+    def get_list(self, name: str, unless: str | None = None) -> Listed[Any]:
+        """The list name (as KashFlowClient.get_list names them) with a digest of
+        KashFlow's answers; unless: a digest given before, when KashFlow answers the same
+        its records are not made again (None)."""
+        read = LISTS[name]
+        self._digests.current = digest = hashlib.sha256()
+        try:
+            records = read(self)
+        finally:
+            self._digests.current = None
+        return Listed(digest.hexdigest(), None if digest.hexdigest() == unless else records)
 
     # Lists ---------------------------------------------------------------------
 
@@ -353,3 +389,17 @@ class KashFlowRestClient:
 
     def _project_ids(self) -> dict[int, int]:
         return {number: pid for pid, number in self._map("project_numbers").items()}
+
+
+# get_list's names, as the SOAP client's.
+LISTS: dict[str, Callable[[KashFlowRestClient], list[Any]]] = {
+    "nominal_codes": KashFlowRestClient.get_nominal_codes,
+    "vat_rates": KashFlowRestClient.get_vat_rates,
+    "bank_accounts": KashFlowRestClient.get_bank_accounts,
+    "projects": KashFlowRestClient.get_projects,
+    "invoice_payment_methods": KashFlowRestClient.get_invoice_payment_methods,
+    "receipt_payment_methods": KashFlowRestClient.get_receipt_payment_methods,
+    "currencies": KashFlowRestClient.get_currencies,
+    "suppliers": KashFlowRestClient.get_suppliers,
+    "customers": KashFlowRestClient.get_customers,
+}

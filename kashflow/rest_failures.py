@@ -38,6 +38,10 @@ class MemorableWordError(AuthenticationError):
     """KashFlow did not accept the letters of the memorable word."""
 
 
+class RestApiDisabledError(ApiDisabledError):
+    """The account's REST API is switched off (its API Settings)."""
+
+
 class SessionExpiredError(AuthenticationError):
     """KashFlow no longer takes the session token (idle too long, or logged out)."""
 
@@ -117,7 +121,7 @@ KINDS: dict[str, tuple[type[KashFlowError], str]] = {
                       "it."),
     "InvalidSessionToken": (SessionExpiredError, "KashFlow no longer accepts this session "
                             "({said}), even after logging in again."),
-    "ApiAccessDisabled": (ApiDisabledError, "The REST API is switched off for this KashFlow "
+    "ApiAccessDisabled": (RestApiDisabledError, "The REST API is switched off for this KashFlow "
                           "account ({said}). Turn it on in KashFlow's API Settings."),
     "Forbidden": (AccessDeniedError, "KashFlow denied access ({said})."),
 }

@@ -24,6 +24,7 @@ class MockKashFlow:
         self.server = ThreadedMockServer().start()
         self.url = self.server.url
         self.service_url = self.server.service_url
+        self.rest_url = f"{self.server.url}/v2"
 
     def stop(self) -> None:
         self.server.stop()

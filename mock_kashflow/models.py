@@ -72,7 +72,7 @@ class Settings:
     api_password: str = ""
     # REST API v2 (rest/): the login's second step asks for three letters of this word.
     rest_api_enabled: bool = True
-    memorable_word: str = "kashflow"
+    memorable_word: str = "pineapple"
     # After this many bad logins in a row the user is locked out, until an administrator
     # (here: the control API) unlocks it. KashFlow's number is not documented.
     locked: bool = False

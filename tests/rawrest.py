@@ -54,7 +54,7 @@ def finish(base_url: str, temporary: str, given: list[dict]) -> requests.Respons
                         json={"TemporaryToken": temporary, "MemorableWordList": given})
 
 
-def log_in(account: Account, word: str = "kashflow") -> Rest:
+def log_in(account: Account, word: str = "pineapple") -> Rest:
     first = start(account.base_url, account.username, account.password)
     assert first.status_code == 201, first.text
     second = finish(account.base_url, first.json()["TemporaryToken"],

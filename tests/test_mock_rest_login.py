@@ -19,12 +19,12 @@ def test_two_steps_give_a_session_token_that_every_call_carries(mock_server):
     asked = first.json()["MemorableWordList"]
     positions = [p["Position"] for p in asked]
     assert len(positions) == 3 and positions == sorted(set(positions))
-    assert all(1 <= p <= len("kashflow") for p in positions)
+    assert all(1 <= p <= len("pineapple") for p in positions)
     assert all(item["Value"] == "" for item in asked)
     assert GUID.fullmatch(first.json()["TemporaryToken"])
 
     # Letters are taken in any case.
-    given = [{**item, "Value": item["Value"].upper()} for item in letters("kashflow", asked)]
+    given = [{**item, "Value": item["Value"].upper()} for item in letters("pineapple", asked)]
     second = finish(mock_server.url, first.json()["TemporaryToken"], given)
     assert second.status_code == 200, second.text
     token = second.json()["SessionToken"]
@@ -47,11 +47,11 @@ def test_a_wrong_password_or_wrong_letters_are_refused_in_kashflows_words(mock_s
     assert nobody.status_code == 400 and nobody.json() == wrong.json()
 
     first = start(mock_server.url, account.username, account.password).json()
-    bad = finish(mock_server.url, first["TemporaryToken"], letters("zzzzzzzz",
+    bad = finish(mock_server.url, first["TemporaryToken"], letters("zzzzzzzzz",
                                                                     first["MemorableWordList"]))
     assert bad.status_code == 400 and bad.json()["Error"] == "InvalidMemorableWord"
     # A temporary token serves one attempt.
-    again = finish(mock_server.url, first["TemporaryToken"], letters("kashflow",
+    again = finish(mock_server.url, first["TemporaryToken"], letters("pineapple",
                                                                      first["MemorableWordList"]))
     assert again.status_code == 400 and again.json()["Error"] == "InvalidTemporaryToken"
     # The memorable word is an account setting.

@@ -27,7 +27,7 @@ MAY_1 = dt.date(2026, 5, 1)
 
 @pytest.fixture
 def rest(kashflow_account):
-    with KashFlowRestClient(kashflow_account.username, kashflow_account.password, "kashflow",
+    with KashFlowRestClient(kashflow_account.username, kashflow_account.password, "pineapple",
                             url=f"{kashflow_account.base_url}/v2", timeout=5.0,
                             backoff=0.01) as client:
         yield client
@@ -135,12 +135,12 @@ def test_the_session_is_made_once_and_again_once_when_kashflow_ends_it(rest,
 def test_login_failures_are_named(kashflow_account):
     url = f"{kashflow_account.base_url}/v2"
 
-    def client(password=kashflow_account.password, word="kashflow"):
+    def client(password=kashflow_account.password, word="pineapple"):
         return KashFlowRestClient(kashflow_account.username, password, word, url=url,
                                   timeout=5.0, max_retries=0)
 
     with pytest.raises(MemorableWordError, match="memorable word"):
-        client(word="zzzzzzzz").get_currencies()
+        client(word="zzzzzzzzz").get_currencies()
     with pytest.raises(AuthenticationError, match="memorable word does not have"):
         client(word="ab").get_currencies()
     with pytest.raises(AuthenticationError, match="username or password") as wrong:
@@ -155,7 +155,7 @@ def test_login_failures_are_named(kashflow_account):
     with pytest.raises(ApiDisabledError, match="REST API is switched off"):
         client().get_currencies()
     with pytest.raises(ConfigurationError, match="does not offer KashFlow's REST API"):
-        KashFlowRestClient("u", "p", "kashflow", url=f"{kashflow_account.base_url}/nothing",
+        KashFlowRestClient("u", "p", "pineapple", url=f"{kashflow_account.base_url}/nothing",
                            timeout=5.0).get_currencies()
 
 
@@ -165,7 +165,7 @@ def test_faults_are_retried_or_told_unclear_as_on_soap(rest, demo, inject_fault,
     assert rest.get_currencies()  # retried after the pause
     inject_fault("GET /currencies", "rate_limit", times=10)
     no_retry = KashFlowRestClient(kashflow_account.username, kashflow_account.password,
-                                  "kashflow", url=f"{kashflow_account.base_url}/v2",
+                                  "pineapple", url=f"{kashflow_account.base_url}/v2",
                                   timeout=5.0, max_retries=0)
     with pytest.raises(RateLimitedError):
         no_retry.get_currencies()

@@ -98,3 +98,13 @@ def named(rows: list[dict]) -> list[dict]:
     start = (request.args.get("namestartswith") or "").lower()
     return sorted((r for r in rows if r["Name"].lower().startswith(start)),
                   key=lambda r: r["Name"].lower())
+
+
+@blueprint.get("/settings/vat")
+def vat_settings() -> Response:
+    """The account's VAT registration (KashFlow's VAT settings object, in part)."""
+    account = current_account()
+    with backend().lock:
+        return jsonify({"IsVatRegistered": account.vat_registered,
+                        "VatRegistrationNumber": account.company.get("VatRegistrationNumber")
+                        or "", "IsFRS": False})

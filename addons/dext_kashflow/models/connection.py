@@ -12,7 +12,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from kashflow import DEFAULT_URL, KashFlowClient
+from kashflow import DEFAULT_REST_URL, DEFAULT_URL, KashFlowClient, KashFlowRestClient
 from kashflow.errors import KashFlowError
 
 from .. import sync
@@ -33,6 +33,10 @@ def timeout():
     return config.getfloat('dext_kashflow', 'timeout', default=30)
 
 
+PROTOCOLS = [
+    ('soap', "SOAP API (with the AutoAuth key)"),
+    ('rest', "REST API v2 (with the memorable word)"),
+    ]
 STATES = [
     ('not_connected', "Not Connected"),
     ('connected', "Connected"),
@@ -47,7 +51,10 @@ REFRESH_STATES = [
     ]
 
 
-def default_service_url():
+def default_service_url(protocol='soap'):
+    "KashFlow's address for protocol ([dext_kashflow] url, rest_url)"
+    if protocol == 'rest':
+        return config.get('dext_kashflow', 'rest_url', default=DEFAULT_REST_URL)
     return config.get('dext_kashflow', 'url', default=DEFAULT_URL)
 
 
@@ -71,12 +78,19 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         states={
             'readonly': Eval('state') != 'not_connected',
             })
+    protocol = fields.Selection(
+        PROTOCOLS, "KashFlow API", required=True,
+        states={
+            'readonly': Eval('state') != 'not_connected',
+            },
+        help="How Tryton talks to KashFlow. Connect again to change it: the "
+        "lists, mappings, rules and published documents are kept.")
     url = fields.Char(
         "Service URL", required=True,
         states={
             'readonly': Eval('state') != 'not_connected',
             },
-        help="The address of KashFlow's SOAP API.")
+        help="The address of KashFlow's SOAP API, or of its REST API.")
     username = fields.Char("Username", readonly=True)
     state = fields.Selection(STATES, "State", readonly=True, required=True)
     state_message = fields.Text("Message", readonly=True)
@@ -140,6 +154,10 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         return Transaction().context.get('company')
 
     @classmethod
+    def default_protocol(cls):
+        return 'soap'
+
+    @classmethod
     def default_url(cls):
         return default_service_url()
 
@@ -183,12 +201,16 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
 
     @classmethod
     def check_url_unchanged(cls, args):
-        "The lists and mappings belong to the KashFlow account first connected"
+        """The lists and mappings belong to the KashFlow account first
+        connected: its address changes only with the API spoken to it (the
+        Connect wizard then checks that the username is the same)"""
         for connections, values in zip(args[::2], args[1::2], strict=True):
             if 'url' not in values:
                 continue
             for connection in connections:
+                protocol = values.get('protocol', connection.protocol)
                 if (connection.state != 'not_connected'
+                        and protocol == connection.protocol
                         and connection.url != values['url']):
                     raise AccessError(gettext(
                             'dext_kashflow.msg_connection_url_locked',
@@ -218,11 +240,16 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
             username = connection.username
             # What prepare checks the KashFlow account's home currency to be.
             home_currency = connection.company.currency.code
-        one_attempt = {'max_retries': 0} if interactive else {}
+        options = dict(url=self.url, timeout=timeout(), app_name=APP_NAME,
+            home_currency=home_currency)
+        if interactive:
+            options['max_retries'] = 0
+        if connection.protocol == 'rest':
+            return KashFlowRestClient(username or '',
+                self.secret('password') or '',
+                self.secret('memorable_word_secret') or '', **options)
         return KashFlowClient(
-            username or '', self.secret('password') or '', url=self.url,
-            timeout=timeout(), app_name=APP_NAME, home_currency=home_currency,
-            **one_attempt)
+            username or '', self.secret('password') or '', **options)
 
     def check_connected(self):
         if self.state == 'expired':

@@ -9,6 +9,7 @@ this module's code reads them (secret()), to build its KashFlow client.
 import logging
 
 from sql import Column, Null
+from sql.operators import Or
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 SECRETS = {
     'password': 'password_encrypted',
     'autoauth_secret': 'autoauth_secret_encrypted',
+    'memorable_word_secret': 'memorable_word_encrypted',
     }
 # Where they were kept in clear before.
 _PLAIN_COLUMNS = {
@@ -74,6 +76,18 @@ class ConnectionSecrets:
         'get_write_only', setter='set_secret')
     autoauth_secret_set = fields.Function(
         fields.Boolean("API Key Set"), 'get_secret_set')
+    memorable_word_secret = fields.Function(fields.Char(
+            "New Memorable Word", strip=False,
+            states={'invisible': (Eval('state') == 'not_connected')
+                | (Eval('protocol') != 'rest')},
+            help="Type a new KashFlow memorable word to replace the stored "
+            "one (the REST API asks for three of its letters).\n"
+            "The stored word is never shown."),
+        'get_write_only', setter='set_secret')
+    memorable_word_secret_set = fields.Function(
+        fields.Boolean("Memorable Word Set",
+            states={'invisible': Eval('protocol') != 'rest'}),
+        'get_secret_set')
     has_encryption_key = fields.Function(
         fields.Boolean("Encryption Key Configured"), 'get_has_encryption_key')
 
@@ -146,7 +160,7 @@ class ConnectionSecrets:
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         columns = [Column(table, c) for c in SECRETS.values()]
-        where = (columns[0] != Null) | (columns[1] != Null)
+        where = Or([c != Null for c in columns])
         result = {}
         wheres = ([where] if ids is None
             else [where & _in(table.id, s) for s in _slices(ids)])

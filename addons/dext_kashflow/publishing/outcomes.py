@@ -32,6 +32,11 @@ from kashflow.errors import (
     UnexpectedResponseError,
     UnreachableError,
 )
+from kashflow.rest_failures import (
+    AccountLockedError,
+    MemorableWordError,
+    RestApiDisabledError,
+)
 
 from ..exceptions import (
     ConnectError,
@@ -77,8 +82,11 @@ KINDS = [
     (UnexpectedResponseError, Kind(**{**_UNAVAILABLE, 'connection': 'error',
                 'connect': 'msg_connect_failed', 'work': 'msg_kashflow_unexpected',
                 'user_error': KashFlowUserError})),
+    (MemorableWordError, Kind(**_EXPIRED, connect='msg_connect_memorable_word')),
+    (AccountLockedError, Kind(**_EXPIRED, connect='msg_connect_locked')),
     (AuthenticationError, Kind(**_EXPIRED, connect='msg_connect_credentials')),
     (IPNotAllowedError, Kind(**_EXPIRED, connect='msg_connect_ip')),
+    (RestApiDisabledError, Kind(**_EXPIRED, connect='msg_connect_rest_disabled')),
     (ApiDisabledError, Kind(**_EXPIRED, connect='msg_connect_api_disabled')),
     (AutoAuthError, Kind(**_EXPIRED, connect='msg_connect_autoauth')),
     (AccessDeniedError, Kind(**_EXPIRED, connect='msg_connect_failed')),
@@ -93,7 +101,10 @@ KINDS = [
 # Why a call failed, in one sentence (first class that matches): a passing
 # fault in our words, a refusal in KashFlow's.
 REASONS = [
+    (MemorableWordError, 'msg_reason_memorable_word'),
+    (AccountLockedError, 'msg_reason_locked'),
     (AuthenticationError, 'msg_reason_credentials'),
+    (RestApiDisabledError, 'msg_reason_rest_disabled'),
     (IPNotAllowedError, 'msg_reason_ip'),
     (ApiDisabledError, 'msg_reason_api_disabled'),
     (AutoAuthError, 'msg_reason_autoauth'),

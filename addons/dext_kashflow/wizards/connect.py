@@ -1,9 +1,11 @@
 """Connect software: the Dext way of connecting a company to KashFlow.
 
-The first page lists what to do in KashFlow, the second takes the username,
-password and API key (the AutoAuth key), and the connection is saved only
-once KashFlow has let us in. The same wizard reconnects an existing
-connection, keeping its lists and mappings.
+The first page chooses the API (SOAP or REST) and lists what to do in
+KashFlow, the second takes the username, the password and, for SOAP, the API
+key (the AutoAuth key) or, for REST, the memorable word; the connection is
+saved only once KashFlow has let us in. The same wizard reconnects an
+existing connection, keeping its lists and mappings, and moves it from one
+API to the other (for the same KashFlow user).
 """
 import datetime as dt
 import logging
@@ -15,11 +17,17 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from kashflow import KashFlowClient
+from kashflow import KashFlowClient, KashFlowRestClient
 from kashflow.errors import AutoAuthError, KashFlowError
 
 from ..exceptions import ConnectError
-from ..models.connection import APP_NAME, api_settings_url, default_service_url, timeout
+from ..models.connection import (
+    APP_NAME,
+    PROTOCOLS,
+    api_settings_url,
+    default_service_url,
+    timeout,
+)
 from ..models.connection_secrets import check_encryption_key
 from ..publishing.outcomes import connect_error
 
@@ -29,9 +37,13 @@ logger = logging.getLogger(__name__)
 class ConnectStart(ModelView):
     __name__ = 'kashflow.connection.connect.start'
     __string__ = "Connect to KashFlow"
+    protocol = fields.Selection(PROTOCOLS, "KashFlow API", required=True)
+    # Reconnecting, the address changes only with the API.
     url = fields.Char("Service URL", required=True,
-        states={'readonly': Eval('reconnecting', False)})
+        states={'readonly': Eval('reconnecting', False)
+            & (Eval('protocol') == Eval('connected_protocol'))})
     reconnecting = fields.Boolean("Reconnecting", readonly=True)
+    connected_protocol = fields.Char("Connected Protocol", readonly=True)
     api_settings = fields.Char("KashFlow API Settings", readonly=True)
     confirmed = fields.Boolean(
         "I have completed all of the above steps",
@@ -40,6 +52,21 @@ class ConnectStart(ModelView):
     @fields.depends('url')
     def on_change_with_api_settings(self, name=None):
         return api_settings_url(self.url)
+
+    @fields.depends('protocol', 'url')
+    def on_change_protocol(self):
+        "The other API's address, unless one was typed"
+        defaults = {default_service_url(p) for p, _ in PROTOCOLS}
+        if self.protocol and (not self.url or self.url in defaults):
+            self.url = default_service_url(self.protocol)
+
+    @classmethod
+    def view_attributes(cls):
+        # The steps in KashFlow for the API chosen.
+        return super().view_attributes() + [
+            (f'//group[@id="steps_{protocol}"]', 'states', {
+                    'invisible': Eval('protocol') != protocol})
+            for protocol, _ in PROTOCOLS]
 
 
 class ConnectCredentials(ModelView):
@@ -51,9 +78,29 @@ class ConnectCredentials(ModelView):
     # "password" and "secret" in the names keep the values out of trytond's
     # RPC log; the wizard never keeps them in its session (see _save).
     password = fields.Char("KashFlow Password", required=True, strip=False)
+    protocol = fields.Selection(PROTOCOLS, "KashFlow API", readonly=True)
     autoauth_secret = fields.Char(
-        "API Key", required=True,
+        "API Key",
+        states={
+            'required': Eval('protocol') == 'soap',
+            'invisible': Eval('protocol') != 'soap',
+            },
         help="The AutoAuth key copied from KashFlow's API Settings page.")
+    memorable_word_secret = fields.Char(
+        "Memorable Word", strip=False,
+        states={
+            'required': Eval('protocol') == 'rest',
+            'invisible': Eval('protocol') != 'rest',
+            },
+        help="Your KashFlow memorable word: KashFlow asks for three of its "
+        "letters at each login. It is kept encrypted, never shown.")
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            (f'//label[@id="intro_{protocol}"]', 'states', {
+                    'invisible': Eval('protocol') != protocol})
+            for protocol, _ in PROTOCOLS]
 
 
 class ConnectDone(ModelView):
@@ -99,6 +146,8 @@ class Connect(Wizard):
         connection = self._connection()
         url = connection.url if connection else default_service_url()
         return {
+            'protocol': connection.protocol if connection else 'soap',
+            'connected_protocol': connection.protocol if connection else None,
             'url': url,
             'reconnecting': bool(connection and connection.state != 'not_connected'),
             'api_settings': api_settings_url(url),
@@ -111,37 +160,55 @@ class Connect(Wizard):
         connection = self._connection()
         if connection:  # said before anything is sent to another URL
             Pool().get('kashflow.connection').check_url_unchanged(
-                [[connection], {'url': self.start.url.strip()}])
+                [[connection], {'url': self.start.url.strip(),
+                        'protocol': self.start.protocol or 'soap'}])
         check_encryption_key()
         return 'credentials'
 
     def default_credentials(self, fields):
         connection = self._connection()
-        return {'username': connection.username if connection else None}
+        return {
+            'username': connection.username if connection else None,
+            'protocol': self.start.protocol or 'soap',
+            }
 
     def transition_connect(self):
         pool = Pool()
         Connection = pool.get('kashflow.connection')
         credentials = self.credentials
-        url = self.start.url.strip()
-        key = credentials.autoauth_secret.strip()
+        url, protocol = self.start.url.strip(), self.start.protocol or 'soap'
+        username = credentials.username.strip()
+        connection = self._connection()
+        if (connection and connection.state != 'not_connected'
+                and protocol != connection.protocol
+                and username != connection.username):
+            # Another user may be another KashFlow account: its lists and
+            # documents are not this connection's.
+            raise ConnectError(gettext('dext_kashflow.msg_connect_other_user',
+                    username=connection.username))
         # Without a key to keep them encrypted, nothing is sent to KashFlow.
         check_encryption_key()
-        details = handshake(
-            url, credentials.username.strip(), credentials.password, key)
-        connection = self._connection()
+        if protocol == 'rest':
+            secrets = {'memorable_word_secret': credentials.memorable_word_secret}
+            details = rest_handshake(url, username, credentials.password,
+                credentials.memorable_word_secret)
+        else:
+            secrets = {'autoauth_secret': credentials.autoauth_secret.strip()}
+            details = handshake(url, username, credentials.password,
+                secrets['autoauth_secret'])
         if connection is None:
             connection = Connection(
                 company=Transaction().context.get('company'))
+        connection.protocol = protocol
         connection.url = url
-        connection.username = credentials.username.strip()
+        connection.username = username
         connection.state = 'connected'
         connection.state_message = None
         connection.kashflow_company = details.name
         connection.connected_at = dt.datetime.now()
         connection.save()
         Connection.store_secrets(
-            [connection], password=credentials.password, autoauth_secret=key)
+            [connection], password=credentials.password, **secrets)
         Connection.queue_refresh([connection])
         return 'done'
 
@@ -150,6 +217,7 @@ class Connect(Wizard):
         # when the wizard is abandoned: never with the typed secrets.
         self.credentials.password = None
         self.credentials.autoauth_secret = None
+        self.credentials.memorable_word_secret = None
         super()._save()
 
     def default_done(self, fields):
@@ -172,6 +240,20 @@ def handshake(url, username, password, key):
             username, password, url=url, timeout=timeout(), max_retries=0,
             app_name=APP_NAME) as client:
         return _handshake(client, url, key)
+
+
+def rest_handshake(url, username, password, memorable_word):
+    """Log in to KashFlow's REST API and read a setting: KashFlow's company
+    details, or a ConnectError saying what to fix"""
+    with KashFlowRestClient(
+            username, password, memorable_word, url=url, timeout=timeout(),
+            max_retries=0, app_name=APP_NAME) as client:
+        try:
+            return client.get_company_details()
+        except KashFlowError as error:
+            logger.info("Connecting to KashFlow's REST API at %s failed: %s",
+                url, error)
+            raise connect_error(error, url) from error
 
 
 def _handshake(client, url, key):
