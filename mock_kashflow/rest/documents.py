@@ -41,8 +41,7 @@ def create(resource: str) -> tuple[Response, int]:
             for payment in sent.payments:
                 documents.insert_payment(account, kind, {**payment, "PayInvoice": number},
                                          state.next_dbid)
-        except KashFlowError as error:
-            account.pending.clear()  # nothing was written: nothing to journal
+        except KashFlowError as error:  # refused before anything was written
             raise invalid(error.detail) from None
         state.commit(account)
         return jsonify(shown(account, kind, number)), 201

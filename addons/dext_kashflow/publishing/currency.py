@@ -105,6 +105,12 @@ def to_home(amount, rate):
     return to_cents(amount / rate)
 
 
+def kashflow_home(net, vat, rate):
+    """A document's net and VAT in the home currency as KashFlow works them
+    out: each converted on its own, to the penny (its total is their sum)"""
+    return to_home(net, rate), to_home(vat, rate)
+
+
 def tryton_home_amounts(invoice):
     """The VAT and total of invoice's move in the company's currency, as
     Tryton converted them (each line), both positive"""
@@ -121,9 +127,8 @@ def _note_home_differences(invoice, rate, notes):
     """Tell the bookkeeper where KashFlow's home VAT or total will not be
     Tryton's: Tryton converts each line of its move, KashFlow the totals"""
     tryton_vat, tryton_total = tryton_home_amounts(invoice)
-    kashflow_vat = abs(to_home(invoice.tax_amount, rate))
-    kashflow_total = abs(to_home(invoice.untaxed_amount, rate)
-        + to_home(invoice.tax_amount, rate))
+    net, vat = kashflow_home(invoice.untaxed_amount, invoice.tax_amount, rate)
+    kashflow_vat, kashflow_total = abs(vat), abs(net + vat)
     if (kashflow_vat, kashflow_total) != (tryton_vat, tryton_total):
         notes.append(gettext('dext_kashflow.msg_note_home_amounts',
                 currency=invoice.company.currency.code,

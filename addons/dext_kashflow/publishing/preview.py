@@ -10,7 +10,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.pool import Pool
 
-from .currency import to_home
+from .currency import kashflow_home
 from .money import plain
 from .prepare import totals
 
@@ -58,8 +58,7 @@ def describe(invoice, connection, prepared):
     lines.append(text('msg_preview_totals', currency=document.currency_code,
             net=net, vat=vat, total=net + vat))
     if foreign:
-        home_net, home_vat = (to_home(net, document.exchange_rate),
-            to_home(vat, document.exchange_rate))
+        home_net, home_vat = kashflow_home(net, vat, document.exchange_rate)
         lines.append(text('msg_preview_home_totals',
                 currency=invoice.company.currency.code, net=home_net, vat=home_vat,
                 total=home_net + home_vat))

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 
-from .currency import to_home, tryton_home_amounts
+from .currency import kashflow_home, tryton_home_amounts
 from .prepare import totals
 from .preview import bullets
 
@@ -56,10 +56,9 @@ def held(document, foreign):
     figures = Figures(document.net_amount, document.vat_amount,
         document.gross_amount)
     if foreign:
-        # KashFlow converts its net and its VAT, each to the penny.
-        rate = document.exchange_rate
-        figures.home_vat = to_home(document.vat_amount, rate)
-        figures.home_gross = to_home(document.net_amount, rate) + figures.home_vat
+        home_net, figures.home_vat = kashflow_home(document.net_amount,
+            document.vat_amount, document.exchange_rate)
+        figures.home_gross = home_net + figures.home_vat
     return figures
 
 
