@@ -78,29 +78,15 @@ class ConnectCredentials(ModelView):
     # "password" and "secret" in the names keep the values out of trytond's
     # RPC log; the wizard never keeps them in its session (see _save).
     password = fields.Char("KashFlow Password", required=True, strip=False)
-    protocol = fields.Selection(PROTOCOLS, "KashFlow API", readonly=True)
+    # One of the two, by the API (a view each: connect_credentials_form,
+    # connect_rest_credentials_form).
     autoauth_secret = fields.Char(
         "API Key",
-        states={
-            'required': Eval('protocol') == 'soap',
-            'invisible': Eval('protocol') != 'soap',
-            },
         help="The AutoAuth key copied from KashFlow's API Settings page.")
     memorable_word_secret = fields.Char(
         "Memorable Word", strip=False,
-        states={
-            'required': Eval('protocol') == 'rest',
-            'invisible': Eval('protocol') != 'rest',
-            },
         help="Your KashFlow memorable word: KashFlow asks for three of its "
         "letters at each login. It is kept encrypted, never shown.")
-
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [
-            (f'//label[@id="intro_{protocol}"]', 'states', {
-                    'invisible': Eval('protocol') != protocol})
-            for protocol, _ in PROTOCOLS]
 
 
 class ConnectDone(ModelView):
@@ -121,6 +107,13 @@ class Connect(Wizard):
     credentials = StateView(
         'kashflow.connection.connect.credentials',
         'dext_kashflow.connect_credentials_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Back", 'start', 'tryton-back'),
+            Button("Connect", 'connect', 'tryton-ok', default=True),
+            ])
+    rest_credentials = StateView(
+        'kashflow.connection.connect.credentials',
+        'dext_kashflow.connect_rest_credentials_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Back", 'start', 'tryton-back'),
             Button("Connect", 'connect', 'tryton-ok', default=True),
@@ -163,20 +156,20 @@ class Connect(Wizard):
                 [[connection], {'url': self.start.url.strip(),
                         'protocol': self.start.protocol or 'soap'}])
         check_encryption_key()
-        return 'credentials'
+        return 'rest_credentials' if self.start.protocol == 'rest' else 'credentials'
 
     def default_credentials(self, fields):
         connection = self._connection()
-        return {
-            'username': connection.username if connection else None,
-            'protocol': self.start.protocol or 'soap',
-            }
+        return {'username': connection.username if connection else None}
+
+    default_rest_credentials = default_credentials
 
     def transition_connect(self):
         pool = Pool()
         Connection = pool.get('kashflow.connection')
-        credentials = self.credentials
         url, protocol = self.start.url.strip(), self.start.protocol or 'soap'
+        credentials = (self.rest_credentials if protocol == 'rest'
+            else self.credentials)
         username = credentials.username.strip()
         connection = self._connection()
         if (connection and connection.state != 'not_connected'
@@ -189,10 +182,14 @@ class Connect(Wizard):
         # Without a key to keep them encrypted, nothing is sent to KashFlow.
         check_encryption_key()
         if protocol == 'rest':
+            if not credentials.memorable_word_secret:
+                raise ConnectError(gettext('dext_kashflow.msg_connect_no_memorable_word'))
             secrets = {'memorable_word_secret': credentials.memorable_word_secret}
             details = rest_handshake(url, username, credentials.password,
                 credentials.memorable_word_secret)
         else:
+            if not (credentials.autoauth_secret or '').strip():
+                raise ConnectError(gettext('dext_kashflow.msg_connect_no_key'))
             secrets = {'autoauth_secret': credentials.autoauth_secret.strip()}
             details = handshake(url, username, credentials.password,
                 secrets['autoauth_secret'])
@@ -215,9 +212,10 @@ class Connect(Wizard):
     def _save(self):
         # The session is stored in the database at each step, and stays there
         # when the wizard is abandoned: never with the typed secrets.
-        self.credentials.password = None
-        self.credentials.autoauth_secret = None
-        self.credentials.memorable_word_secret = None
+        for credentials in (self.credentials, self.rest_credentials):
+            credentials.password = None
+            credentials.autoauth_secret = None
+            credentials.memorable_word_secret = None
         super()._save()
 
     def default_done(self, fields):
