@@ -72,9 +72,11 @@ def make_books(config: Any = None) -> None:
     root.save()
 
 
-def set_up_books(kashflow: Any, username: str, password: str, key: str) -> SimpleNamespace:
+def set_up_books(kashflow: Any, username: str, password: str, key: str,
+                 api: str = "soap") -> SimpleNamespace:
     """The books of make_books connected to the mock account (kashflow: a
-    mock_kashflow.MockKashFlow), with accounts and taxes mapped.
+    mock_kashflow.MockKashFlow) over its SOAP API or its REST API (api "rest": the
+    memorable word is the account's), with accounts and taxes mapped.
 
     Returns, by name: company, accounts, taxes (vat20, vat5, zero, exempt), users (admin, a
     KashFlow administrator; publisher; clerk, accounting only), connection and nominals (the
@@ -98,11 +100,18 @@ def set_up_books(kashflow: Any, username: str, password: str, key: str) -> Simpl
     connection = Connection(url=kashflow.service_url)
     connection.save()
     connect = Wizard("kashflow.connection.connect", [connection])
+    if api == "rest":
+        connect.form.protocol = "rest"
+        connect.form.url = kashflow.rest_url
     connect.form.confirmed = True
     connect.execute("check_steps")
     connect.form.username = username
     connect.form.password = password
-    connect.form.autoauth_secret = key
+    if api == "rest":
+        word = kashflow.account(username)["settings"]["memorable_word"]
+        connect.form.memorable_word_secret = word
+    else:
+        connect.form.autoauth_secret = key
     connect.execute("connect")
     connect.execute("end")
     connection.reload()

@@ -106,6 +106,9 @@ class KashFlowClient:
     amounts in any other are sent as amounts in that currency, ValuesInCurrency).
     """
 
+    # A payment is its own call here (KashFlowRestClient sends it with its document).
+    pays_with_document = False
+
     def __init__(self, username: str, password: str, url: str = DEFAULT_URL,
                  timeout: float = 30.0, max_retries: int = 3, backoff: float = 0.5,
                  app_name: str = "dext-kashflow", session: requests.Session | None = None, *,

@@ -29,6 +29,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 
 from . import rest_convert as convert
+from .convert import guess_content_type
 from .errors import (
     AuthenticationError,
     KashFlowError,
@@ -39,6 +40,7 @@ from .errors import (
 from .failures import WIRE_ERRORS, translate
 from .list_reader import Listed
 from .models import (
+    Attachment,
     BankAccount,
     CompanyDetails,
     Currency,
@@ -68,6 +70,9 @@ logger = logging.getLogger("kashflow.rest")
 
 class KashFlowRestClient:
     """KashFlow's REST API for one account; see the module's docstring."""
+
+    # A payment rides in its document's POST (REST has no payment resource of its own).
+    pays_with_document = True
 
     def __init__(self, username: str, password: str, memorable_word: str,
                  url: str = DEFAULT_REST_URL, timeout: float = 30.0, max_retries: int = 3,
@@ -117,26 +122,28 @@ class KashFlowRestClient:
     # The one way out -----------------------------------------------------------
 
     def _call(self, method: str, path: str, operation: str, *, body: Any = None,
-              params: dict[str, Any] | None = None, write: bool = False) -> Any:
+              params: dict[str, Any] | None = None, write: bool = False,
+              files: dict[str, Any] | None = None) -> Any:
         """Call KashFlow with the session, retrying as allowed; the answer's JSON (None for
-        no body). A session KashFlow no longer takes is replaced once."""
+        no body). A session KashFlow no longer takes is replaced once. files: a multipart
+        upload's parts, as requests takes them."""
 
         def attempt() -> Any:
             token = self._session_token()
             try:
                 return self._send(method, path, operation, body=body, params=params,
-                                  write=write, token=token)
+                                  write=write, token=token, files=files)
             except SessionExpiredError:
                 # Refused before anything was done: log in again, once.
                 self._forget(token)
                 return self._send(method, path, operation, body=body, params=params,
-                                  write=write, token=self._session_token())
+                                  write=write, token=self._session_token(), files=files)
 
         return self._retry.run(attempt, operation)
 
     def _send(self, method: str, path: str, operation: str, *, body: Any = None,
               params: dict[str, Any] | None = None, write: bool = False,
-              token: str | None = None) -> Any:
+              token: str | None = None, files: dict[str, Any] | None = None) -> Any:
         url = self._url(path)
         headers = {"Accept": "application/json", "User-Agent": self.app_name}
         if token:
@@ -148,7 +155,7 @@ class KashFlowRestClient:
         self._transport.forget()
         try:
             response = self._transport.send(method, url, params=params, data=data,
-                                             headers=headers)
+                                             headers=headers, files=files)
         except WIRE_ERRORS as error:
             call = self._transport.last_call
             nothing_sent = call is None or call.nothing_sent
@@ -303,6 +310,29 @@ class KashFlowRestClient:
         return convert.to_customer(self._call("GET", f"/customers/{quote(code, safe='')}",
                                               "customer"), self._map("currency_ids"))
 
+    def insert_supplier(self, supplier: Supplier) -> int:
+        """A new supplier; its id. Without a code KashFlow makes one from the name."""
+        return self._insert_party(supplier, True)
+
+    def insert_customer(self, customer: Customer) -> int:
+        return self._insert_party(customer, False)
+
+    def _insert_party(self, party: Supplier | Customer, purchase: bool) -> int:
+        resource = "suppliers" if purchase else "customers"
+        currencies = {id_: code for code, id_ in self._map("currency_ids").items()}
+        body = convert.party_body(party, purchase, currencies.get(party.currency_id, ""))
+        answer = self._call("POST", f"/{resource}", f"create {resource[:-1]}", body=body,
+                            write=True)
+        created = convert.to_party(type(party), answer or {}, self._map("currency_ids"))
+        if not created.id:
+            raise UnclearOutcomeError(
+                f"KashFlow answered the new {resource[:-1]} without its id, so it may or may "
+                "not have it. Look it up in KashFlow before sending it again.",
+                operation=f"create {resource[:-1]}")
+        # Its documents are sent by code: known at once, without reading the list again.
+        self._map(f"{resource[:-1]}_codes")[created.id] = created.code
+        return created.id
+
     def _map(self, name: str) -> dict[Any, Any]:
         """A mapping between our ids and REST's codes, read with its list the first time."""
         if name not in self._maps:
@@ -380,6 +410,45 @@ class KashFlowRestClient:
         if lines:
             return [self._get(int(r["Number"]), purchase) for r in rows]
         return [convert.to_document(r, purchase, self._project_ids()) for r in rows]
+
+    def attach_file_to_receipt(self, number: int, attachment: Attachment) -> int:
+        """Attach a file to the purchase with this number; the file's id. KashFlow keeps a
+        REST document's files in the account's Dropbox (connected in KashFlow's settings)."""
+        return self._attach("purchases", number, attachment)
+
+    def attach_file_to_invoice(self, number: int, attachment: Attachment) -> int:
+        return self._attach("invoices", number, attachment)
+
+    def _attach(self, resource: str, number: int, attachment: Attachment) -> int:
+        content_type = attachment.content_type or guess_content_type(attachment.filename)
+        answer = self._call("POST", f"/{resource}/{number}/files", "add file", write=True,
+                            files={"file": (attachment.filename, attachment.content,
+                                            content_type)})
+        file_id = int((answer or {}).get("Id") or 0)
+        if not file_id:
+            raise UnclearOutcomeError(
+                "KashFlow answered the file without its id, so it may or may not have it. "
+                "Look for it on the document in KashFlow before sending it again.",
+                operation="add file")
+        return file_id
+
+    def get_receipt_files(self, number: int) -> list[str]:
+        """The names of the files on the purchase with this number (REST can list them)."""
+        return [str(f.get("FileName") or "")
+                for f in self._call("GET", f"/purchases/{number}/files", "files") or []]
+
+    def get_invoice_files(self, number: int) -> list[str]:
+        return [str(f.get("FileName") or "")
+                for f in self._call("GET", f"/invoices/{number}/files", "files") or []]
+
+    def apply_credit_note(self, invoice_id: int, credit_note_id: int) -> bool:
+        """Set a credit note against an invoice, both by id (Document.db_id), as far as the
+        invoice still owes. KashFlow's REST API does it in its web application's part
+        (/internal/), published but marked as liable to change."""
+        self._call("POST", f"/internal/invoices/{invoice_id}/credits", "apply credit note",
+                   body={"creditList": [{"Id": credit_note_id, "Type": "CreditNote"}]},
+                   write=True)
+        return True
 
     def delete_receipt(self, number: int) -> None:
         self._call("DELETE", f"/purchases/{number}", "delete purchase", write=True)

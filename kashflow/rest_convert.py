@@ -114,6 +114,30 @@ def to_party(cls: type[Party], raw: Json, currency_ids: Mapping[str, int]) -> Pa
         currency_id=currency_ids.get(currency, 0))
 
 
+def party_body(party: Party, purchase: bool, currency_code: str) -> dict[str, Any]:
+    """A POST /suppliers or /customers body. No code: KashFlow makes one from the name (and
+    a free one should the code be taken)."""
+    address = {"Line1": party.address1, "Line2": party.address2, "Line3": party.address3,
+               "Line4": party.address4, "PostCode": party.postcode}
+    body: dict[str, Any] = {
+        "Name": party.name,
+        ("VatNumber" if purchase else "VATNumber"): party.vat_number,
+        ("Address" if purchase else "Addresses"): address if purchase else [address],
+        ("CreateSupplierCodeIfDuplicate" if purchase else "CreateCustomerCodeIfDuplicate"):
+            not party.code,
+    }
+    if party.code:
+        body["Code"] = party.code
+    if party.contact or party.email or party.telephone:
+        body["Contacts"] = [{"IsPrimary": True, "Name": party.contact, "Email": party.email,
+                             "Telephone": party.telephone}]
+    if party.payment_terms:
+        body["PaymentTerms"] = {"Type": "Days", "Days": party.payment_terms}
+    if currency_code:
+        body["Currency"] = {"Code": currency_code}
+    return body
+
+
 def to_supplier(raw: Json, currency_ids: Mapping[str, int]) -> Supplier:
     party = to_party(Supplier, raw, currency_ids)
     assert isinstance(party, Supplier)

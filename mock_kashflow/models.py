@@ -77,6 +77,8 @@ class Settings:
     # (here: the control API) unlocks it. KashFlow's number is not documented.
     locked: bool = False
     session_idle_minutes: int = 60
+    # REST keeps a document's files in the account's Dropbox: without it, none are taken.
+    dropbox_connected: bool = True
 
 
 @dataclass

@@ -13,10 +13,9 @@ import re
 from functools import cache
 from typing import Any
 
-from . import currencies, documents
+from . import currencies, documents, partners
 from .documents import INVOICE, RECEIPT
 from .exceptions import KashFlowError
-from .limits import check_payment_terms
 from .models import Account, Backend
 from .schema import Record, kashflow_schema
 
@@ -134,7 +133,7 @@ class KashFlowResponse:
                            "There is no supplier with that ID")
 
     def insert_supplier(self, supl: Record | None) -> int:
-        return self._insert_party("suppliers", "SupplierID", "supplier", supl)
+        return self._insert_party("suppliers", "supplier", supl)
 
     def get_customers(self) -> list[Record]:
         return self.account.customers
@@ -147,7 +146,7 @@ class KashFlowResponse:
                            "There is no customer with that ID")
 
     def insert_customer(self, custr: Record | None) -> int:
-        return self._insert_party("customers", "CustomerID", "customer", custr)
+        return self._insert_party("customers", "customer", custr)
 
     def _party(self, collection: str, key: str, value: Any, missing: str) -> Record:
         record = self.account.find(collection, key, value) if value else None
@@ -155,29 +154,10 @@ class KashFlowResponse:
             raise KashFlowError(missing)
         return record
 
-    def _insert_party(self, collection: str, key: str, noun: str, record: Record | None) -> int:
-        if not record or not (record.get("Name") or "").strip():
-            raise KashFlowError(f"The {noun} has no name")
-        code = (record.get("Code") or "").strip().upper() or self._new_code(collection, record)
-        if len(code) > 20:
-            raise KashFlowError(f"The {noun} code {code} is longer than 20 characters")
-        if self.account.find(collection, "Code", code):
-            raise KashFlowError(f"The {noun} code {code} is already in use")
-        check_payment_terms(record["PaymentTerms"], noun)
-        if not 0 <= (record.get("Discount") or 0) <= 100:
-            raise KashFlowError(f"The {noun}'s discount must be 0 to 100 (percent), "
-                                f"not {record['Discount']}")
-        now = dt.datetime.now().replace(microsecond=0)
-        stored = {**record, key: self.backend.next_dbid(), "Code": code,
-                  "Created": now, "Updated": now}
-        self.account.add(collection, stored)
-        return stored[key]
-
-    def _new_code(self, collection: str, record: Record) -> str:
-        """KashFlow makes a code from the name when none is given: ACME01, ACME02..."""
-        stem = re.sub(r"[^A-Z0-9]", "", record["Name"].upper())[:4] or "CODE"
-        taken = {r["Code"] for r in getattr(self.account, collection)}
-        return next(f"{stem}{n:02d}" for n in range(1, 10**6) if f"{stem}{n:02d}" not in taken)
+    def _insert_party(self, collection: str, noun: str, record: Record | None) -> int:
+        stored = partners.insert_party(self.account, collection, noun, record,
+                                       self.backend.next_dbid)
+        return stored[partners.ID_FIELDS[collection]]
 
     # Purchases (receipts) ---------------------------------------------
 

@@ -48,7 +48,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     class ByFileProductTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return "the running product" if path.startswith(PRODUCT_TESTS) else path
+            if path.startswith(PRODUCT_TESTS):
+                return "the running product"
+            # A scenario run again over REST (the module's conftest.py) goes its own way.
+            return f"{path}[rest]" if nodeid.endswith("[rest]") else path
 
         def _assign_work_unit(self, node) -> None:
             for scope in LONGEST_FIRST:

@@ -3,15 +3,14 @@ The client and the mock each carry a copy (scripts/make_wsdl.py writes both): bo
 (tests/test_package_boundaries.py checks they are the same file)."""
 
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from lxml import etree
+from reference import REAL_WSDL, needs_real_wsdl
 
 from mock_kashflow.schema import WSDL, XS
 
 COPIES = ["kashflow", "mock_kashflow"]
-REAL_WSDL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "KashFlow.wsdl"
 SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 # Operations of KashFlow's newer live WSDL, which the reference copy predates, with their
@@ -31,9 +30,7 @@ NEWER = {
         ("StatusDetail", "s:string", "0", "1", "false")],
 }
 
-pytestmark = pytest.mark.skipif(
-    not REAL_WSDL.exists(),
-    reason=f"the real KashFlow WSDL is not at {REAL_WSDL}, so there is nothing to compare with")
+pytestmark = needs_real_wsdl
 
 
 def schema_nodes(root: etree._Element) -> dict[tuple[str, str], etree._Element]:

@@ -3,18 +3,16 @@
 import base64
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import zeep
 from rawsoap import new_account
+from reference import REAL_WSDL, needs_real_wsdl
 from zeep import xsd
 
 from mock_kashflow.schema import kashflow_schema
 
-REAL_WSDL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "KashFlow.wsdl"
-pytestmark = pytest.mark.skipif(not REAL_WSDL.exists(),
-                                reason=f"the real KashFlow WSDL is not at {REAL_WSDL}")
+pytestmark = needs_real_wsdl
 
 
 @pytest.fixture(scope="module")

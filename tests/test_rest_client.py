@@ -18,7 +18,7 @@ from kashflow.errors import (
     UnclearOutcomeError,
     ValidationError,
 )
-from kashflow.models import Document, DocumentLine, Payment
+from kashflow.models import Attachment, Customer, Document, DocumentLine, Payment, Supplier
 from kashflow.rest_client import KashFlowRestClient
 from kashflow.rest_failures import AccountLockedError, MemorableWordError, SessionExpiredError
 
@@ -102,6 +102,77 @@ def test_a_euro_sale_goes_in_euros(rest, client, demo):
     invoice = client.get_invoice(number)
     assert (invoice.currency_code, invoice.exchange_rate, invoice.net_amount) == (
         "EUR", D("1.17"), D("117.00"))
+
+
+def test_a_new_supplier_and_customer_are_the_soap_sides_with_a_code_made_from_the_name(
+        rest, client, demo):
+    euro = next(c.id for c in client.get_currencies() if c.code == "EUR")
+    supplier_id = rest.insert_supplier(Supplier(
+        name="Paper Mill Ltd", contact="Ann Reed", email="ann@papermill.example",
+        address1="1 Mill Lane", postcode="LS1 1AA", vat_number="GB123456789",
+        payment_terms=30, currency_id=euro))
+    held = client.get_supplier_by_id(supplier_id)
+    assert (held.code, held.name, held.contact, held.email, held.address1, held.postcode,
+            held.vat_number, held.payment_terms, held.currency_id) == (
+        "PAPE01", "Paper Mill Ltd", "Ann Reed", "ann@papermill.example", "1 Mill Lane",
+        "LS1 1AA", "GB123456789", 30, euro)
+    # A second of the same name gets the next code; its documents go by it at once.
+    second = rest.insert_supplier(Supplier(name="Paper Mill Ltd"))
+    assert client.get_supplier_by_id(second).code == "PAPE02"
+    number = rest.insert_receipt(Document(party_id=second, date=MAY_1, lines=[
+        DocumentLine(D(1), "Paper", D("10.00"), demo.nominal_ids[7502], D(20), D("2.00"))]))
+    assert client.get_receipt(number).party_id == second
+
+    customer_id = rest.insert_customer(Customer(name="Hill & Sons", address1="2 Hill Rd",
+                                                postcode="M1 2BB", vat_number="GB987"))
+    held_customer = client.get_customer_by_id(customer_id)
+    assert (held_customer.code, held_customer.address1, held_customer.postcode,
+            held_customer.vat_number) == ("HILL01", "2 Hill Rd", "M1 2BB", "GB987")
+
+
+def test_a_credit_note_is_set_against_the_invoice_it_credits(rest, client, demo):
+    def sale(amount, reference):
+        return Document(party_id=demo.customers["ACME01"].id, date=MAY_1, reference=reference,
+                        lines=[DocumentLine(D(1), "Design", D(amount), demo.nominal_ids[4000],
+                                            D(20), D(amount) / 5)])
+    invoice = client.get_invoice(rest.insert_invoice(sale("100.00", "S-1")))
+    credit = client.get_invoice(rest.insert_invoice(sale("-30.00", "CN-1")))
+    assert rest.apply_credit_note(invoice.db_id, credit.db_id) is True
+    assert client.get_invoice(invoice.number).amount_paid == D("36.00")
+    assert client.get_invoice(credit.number).amount_paid == D("-36.00")
+    # Used up: said in KashFlow's words, and nothing changes.
+    with pytest.raises(ValidationError) as refused:
+        rest.apply_credit_note(invoice.db_id, credit.db_id)
+    assert "Nothing is left to apply" in refused.value.status_detail
+    assert client.get_invoice(invoice.number).amount_paid == D("36.00")
+
+
+def test_a_file_goes_to_the_document_and_is_listed(rest, client, demo, kashflow_account):
+    number = rest.insert_receipt(Document(party_id=demo.suppliers["BT01"].id, date=MAY_1,
+                                          lines=[DocumentLine(D(1), "Line", D("10.00"),
+                                                              demo.nominal_ids[7502], D(20),
+                                                              D("2.00"))]))
+    pdf = Attachment("bill BT 1.pdf", b"%PDF-1.4 a bill")
+    file_id = rest.attach_file_to_receipt(number, pdf)
+    assert file_id > 0
+    assert rest.get_receipt_files(number) == ["bill BT 1.pdf"]
+    stored, = kashflow_account.state()["attachments"]
+    assert (stored["Filename"], stored["ContentType"], stored["Size"]) == (
+        "bill BT 1.pdf", "application/pdf", len(pdf.content))
+    # Without Dropbox connected KashFlow takes no file, and says why.
+    kashflow_account.settings(dropbox_connected=False)
+    with pytest.raises(ValidationError) as refused:
+        rest.attach_file_to_receipt(number, pdf)
+    assert "Connect Dropbox to KashFlow" in refused.value.status_detail
+    assert rest.get_receipt_files(number) == ["bill BT 1.pdf"]
+
+
+def test_a_supplier_without_a_name_is_refused_in_kashflows_words(rest, kashflow_account):
+    before = len(kashflow_account.state()["suppliers"])
+    with pytest.raises(ValidationError) as refused:
+        rest.insert_supplier(Supplier(name="  "))
+    assert "The supplier has no name" in refused.value.status_detail
+    assert len(kashflow_account.state()["suppliers"]) == before
 
 
 def test_a_refusal_is_a_validation_error_in_kashflows_words(rest, demo, kashflow_account):

@@ -151,10 +151,13 @@ def amount(value: Any, what: str) -> Decimal:
 
 
 def money(value: Any, what: str) -> Decimal:
-    """An amount of money, kept to the penny at least (a JSON 50.5 is 50.50)."""
+    """An amount of money, kept to the penny at least (a JSON 50.5 is 50.50); a zero is
+    kept as 0, as the SOAP side keeps the zeros its callers send."""
     value = amount(value, what)
     exponent = value.as_tuple().exponent
-    return value.quantize(CENT) if isinstance(exponent, int) and exponent > -2 else value
+    if not value or not isinstance(exponent, int) or exponent <= -2:
+        return value
+    return value.quantize(CENT)
 
 
 def whole(value: Any, what: str) -> int:

@@ -22,6 +22,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from ..exceptions import PublishError
 from ..publishing import run
+from ..publishing.batch import Batch
 from ..publishing.prepare import company_connection, prepare, prepare_many
 from ..publishing.preview import bullets
 from ..publishing.sides import side_of
@@ -607,7 +608,7 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_publish_now(cls, invoices):
         """Publish each invoice (run by the queue), oldest first, so that
         KashFlow's numbers follow the dates"""
-        with timed('task'), without_check_access(), run.Batch() as batch:
+        with timed('task'), without_check_access(), Batch() as batch:
             ordered = sorted(browse_sliced(cls, invoices),
                 key=publish_order)
             for part in browse_slices(cls, ordered):

@@ -383,7 +383,8 @@ class Publication(ModelSQL, ModelView):
         "KashFlow surely did not apply step's write: take its sent mark back"
         self._set(**{
                 'partner': {'partner_sent': False},
-                'document': {'document_sent_at': None},
+                # (A payment sent with its document is not applied either.)
+                'document': {'document_sent_at': None, 'payment_sent': False},
                 'payment': {'payment_sent': False},
                 'credit': {'credit_sent': False},
                 'attachment': {'attachment_ids': attachment_ids},

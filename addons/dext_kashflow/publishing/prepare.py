@@ -331,24 +331,7 @@ def prepare(invoice, connection, lookups=None):
         prepared.attachments = lookups.files(invoice)
         prepared.credited = (_credited_invoice(invoice)
             if side.credit_notes else None)
-        if connection.protocol == 'rest':
-            _check_rest_can_send(invoice, prepared)
     return prepared
-
-
-def _check_rest_can_send(invoice, prepared):
-    """What publishing over KashFlow's REST API cannot send yet (issue 12):
-    said before anything is sent, never a run that stops half way"""
-    missing = [gettext(f'dext_kashflow.msg_rest_not_yet_{what}')
-        for what, needed in [
-            ('payment', prepared.payment),
-            ('files', prepared.attachments),
-            ('partner', prepared.new_partner),
-            ('credit', prepared.credited),
-            ] if needed]
-    if missing:
-        prepared.problems.append(gettext('dext_kashflow.msg_publish_rest_not_yet',
-                invoice=invoice.rec_name, what=', '.join(missing)))
 
 
 def company_connection(company):

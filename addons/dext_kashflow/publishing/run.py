@@ -12,15 +12,13 @@ looks in KashFlow for what it may have created before sending anything
 again. Status NO from KashFlow stops the run and shows the reason; KashFlow
 being unreachable schedules a retry.
 
-The runs of one queue task share a Batch: each partner's documents in
-KashFlow (read once), the documents prepared together, and the client.
+The runs of one queue task share a Batch (batch.py).
 """
 import datetime as dt
 import logging
 from contextlib import nullcontext
 from dataclasses import asdict
 
-import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool
@@ -38,103 +36,18 @@ from ..models.publication import (
     late_write_margin,
 )
 from . import pace, readback
+from .batch import schedule_retry
 from .known_documents import KnownDocuments
 from .outcomes import publication_outcome
-from .prepare import (
-    Lookups,
-    company_connection,
-    invoice_files,
-    prepare,
-    prepare_many,
-    totals,
-)
+from .prepare import company_connection, invoice_files, prepare, totals
 from .sides import SIDES, call
-from .slices import NO_SELECTION
 from .timing import timed
 
 logger = logging.getLogger(__name__)
 
 
-# The retries of a batch's documents due within this of each other share a task.
-RETRY_TOGETHER = dt.timedelta(seconds=5)
-
-
 class Stop(Exception):
     "This run cannot go further; the publication says why"
-
-
-class Batch:
-    """What the runs of one task share, read in the task's transaction: the
-    documents prepared together, the companies' connections, one client per
-    connection, and each partner's documents in KashFlow (read once)"""
-
-    def __init__(self, invoices=()):
-        self.known = KnownDocuments()
-        self.lookups = Lookups()
-        self.prepared = {}
-        self.publications = {}  # their ids, by invoice id
-        self.clients = {}  # by connection id
-        self.expired = set()  # the connections a run found expired
-        self.retries = []  # (when, invoice id) of the documents to retry
-        self.prepare(invoices)
-
-    def prepare(self, invoices):
-        "Prepare invoices together, and find their publications, before their runs"
-        if not invoices:
-            return
-        Publication = Pool().get('kashflow.publication')
-        with timed('prepare'):
-            self.prepared.update(prepare_many(invoices, self.lookups))
-            self.publications.update((row['invoice'], row['id'])
-                for row in Publication.search_read(
-                    [('invoice', 'in', [i.id for i in invoices])],
-                    fields_names=['invoice']))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for client in self.clients.values():
-            client.close()
-
-    def connection(self, company):
-        """The company's connection, None when it must be read again (in the
-        run's transaction): a run expired it, or the batch did not read it"""
-        connection = self.lookups.connections.get(company.id)
-        if connection and connection.id not in self.expired:
-            return connection
-        return None
-
-    def take_prepared(self, invoice):
-        """The document prepared for invoice, None when it must be prepared
-        again in the run: a run expired the connection, or the partner was
-        not linked (a run before may have created it in KashFlow)"""
-        prepared = self.prepared.pop(invoice.id, None)
-        if (prepared and not prepared.new_partner
-                and self.connection(invoice.company)):
-            return prepared
-        return None
-
-    def push_retries(self):
-        """Queue the retries of the batch's documents: one task for those due
-        within RETRY_TOGETHER of each other, due when the last of them is.
-        (A pause holds every document after the one KashFlow slowed down: a
-        task each would read their partner's documents again, each.) Should
-        the task die first, the retry cron finds them."""
-        groups = []
-        for when, invoice_id in sorted(self.retries):
-            if not groups or when - groups[-1][0][0] > RETRY_TOGETHER:
-                groups.append([])
-            groups[-1].append((when, invoice_id))
-        for group in groups:
-            push_retry([i for _, i in group], group[-1][0])
-        self.retries.clear()
-
-    def client(self, connection):
-        "The connection's client for the whole batch (closed with it)"
-        if connection.id not in self.clients:
-            self.clients[connection.id] = connection.client()
-        return self.clients[connection.id]
 
 
 def publish(invoice, batch=None, interactive=False):
@@ -183,26 +96,6 @@ def fail(publication, failure, message, hint, retry=False, next_attempt=None,
         found=found)
     publication.flush()  # committed as the run's transaction ends
     raise Stop
-
-
-def schedule_retry(publication, when, batch=None):
-    """Retry the document at when: in a batch, with the batch's others due
-    about then, as its task ends (Batch.push_retries); else at once."""
-    if batch is not None:
-        batch.retries.append((when, publication.invoice.id))
-    else:
-        push_retry([publication.invoice.id], when)
-
-
-def push_retry(invoice_ids, when):
-    """With queue workers, a task due at when retries the documents on time;
-    without, the retry cron does (a task now would run at once)."""
-    if not config.getboolean('queue', 'worker', default=False):
-        return
-    Invoice = Pool().get('account.invoice')
-    with Transaction().set_context(NO_SELECTION, queue_name='kashflow',
-            queue_scheduled_at=max(when - dt.datetime.now(), dt.timedelta(0))):
-        Invoice.__queue__.kashflow_publish_due(invoice_ids)
 
 
 class Run:
@@ -359,10 +252,21 @@ class Run:
             publication.add_log('check', 'ok', received=notes)
         publication.mark_sending(prepared.kind, document.reference, notes,
             self.connection)
+        # Over REST the payment rides with the document: one call, and the
+        # payment step finds it done (or, after a lost answer, looks).
+        payment = (self.payment_to_send()
+            if self.client.pays_with_document else None)
+        with_payment = [payment] if payment else []
+        if payment:
+            publication.mark_payment_sent()
         checkpoint(publication)
         number = self.call('send', self._kashflow, 'insert_document', document,
-            sent=asdict(document), unapplied='document')
+            *with_payment, sent=asdict(document) | (
+                {'payment': asdict(payment)} if payment else {}),
+            unapplied='document')
         publication.mark_document(number)
+        if payment:
+            publication.mark_payment(-1)
         self.known.add(self.connection.id, prepared.kind, document.party_id,
             document.reference, number)
 
@@ -388,20 +292,35 @@ class Run:
             gettext('dext_kashflow.msg_hint_duplicate'),
             found=(single.number, single.db_id) if single else None)
 
-    def payment(self):
+    def payment_to_send(self):
+        "The payment of the document's plan, None when it has none or it is sent"
         plan, publication = self.prepared.payment, self.publication
         if not plan or publication.payment_id:
-            return
-        payment = Payment(document_number=publication.kashflow_number,
+            return None
+        return Payment(document_number=publication.kashflow_number or 0,
             date=plan.date, amount=plan.amount, method_id=plan.method_id,
             bank_account_id=plan.bank_account_id,
             note=gettext('dext_kashflow.msg_payment_note'))
+
+    def payment(self):
+        plan, publication = self.prepared.payment, self.publication
+        payment = self.payment_to_send()
+        if not payment:
+            return
         if publication.payment_sent:
             document = self.call('lookup', self._get_document)
             if document.amount_paid >= plan.amount:
                 publication.mark_payment(-1)
                 return
             self.wait_for_late_write()
+        if self.client.pays_with_document:
+            # Found in KashFlow without the payment sent with it: someone
+            # changed it there. A payment alone cannot be sent over REST.
+            publication.add_log('payment', 'error', received=gettext(
+                    'dext_kashflow.msg_payment_not_with_document'))
+            self.fail('refused', gettext(
+                    'dext_kashflow.msg_payment_not_with_document'),
+                gettext('dext_kashflow.msg_hint_payment_by_hand'))
         publication.mark_payment_sent()
         checkpoint(publication)
         payment_id = self.call('payment', self._kashflow, 'insert_payment',

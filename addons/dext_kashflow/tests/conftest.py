@@ -5,6 +5,11 @@ load_doc_tests does, so that the next one can be restored from the cache
 
 connected_books: what the race tests start from.
 
+The scenarios of BOTH_APIS run twice: as written (SOAP), and again as
+"scenario_....rst[rest]" with the company connected over KashFlow's REST API
+(tools.set_up_books reads which; a scenario's few lines that differ ask
+tools.scenario_api()).
+
 The activated database, and the books the publishing tests start from
 (tools.make_books), are made once in DB_CACHE and restored for each test.
 
@@ -19,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _pytest.doctest import DoctestItem, DoctestTextfile
 
 USER, PASSWORD = 'shop@example.com', 'Secret-1'
 MODULE = 'dext_kashflow'
@@ -29,6 +35,34 @@ VAR = Path(__file__).resolve().parents[3] / 'var'
 if os.environ.get('PYTEST_XDIST_WORKER') and not os.environ.get('DB_NAME'):
     os.environ['DB_NAME'] = (
         f"test_{int(time.time())}_{os.environ['PYTEST_XDIST_WORKER']}")
+
+
+BOTH_APIS = {
+    'scenario_kashflow_publish.rst',
+    'scenario_kashflow_publish_files.rst',
+    'scenario_kashflow_publish_paid.rst',
+    }
+
+
+class ScenarioOverRest(DoctestTextfile):
+    "A scenario run again, connected to KashFlow over its REST API"
+
+    def collect(self):
+        for item in super().collect():
+            yield DoctestItem.from_parent(self, name=f'{item.name}[rest]',
+                runner=item.runner, dtest=item.dtest)
+
+
+def pytest_collect_file(parent, file_path):
+    if file_path.name in BOTH_APIS:
+        return ScenarioOverRest.from_parent(parent, path=file_path)
+
+
+@pytest.fixture(autouse=True)
+def scenario_over_rest(request, monkeypatch):
+    if isinstance(request.node.parent, ScenarioOverRest):
+        from .tools import SCENARIO_API
+        monkeypatch.setenv(SCENARIO_API, 'rest')
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -3,6 +3,7 @@ and the books they start from (make_books, then set_up_books) are shared with
 the benchmarks: they live in mock_kashflow and in the repository's
 demo/books.py."""
 import datetime as dt
+import os
 import socket
 import sys
 import time
@@ -12,9 +13,48 @@ from mock_kashflow import MockKashFlow  # noqa: F401 (for the scenarios)
 
 # The repository the module is installed from (editable), as conftest.py's var/.
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'demo'))
-from books import make_books, set_up_books  # noqa: E402, F401 (for the scenarios)
+import books  # noqa: E402
+from books import make_books  # noqa: E402, F401 (for the scenarios)
 
 TIMEOUT = 10
+# conftest.py runs the scenarios of BOTH_APIS a second time over REST.
+SCENARIO_API = 'KASHFLOW_SCENARIO_API'
+
+
+def scenario_api():
+    "The KashFlow API this run of a scenario connects with: soap or rest"
+    return os.environ.get(SCENARIO_API, 'soap')
+
+
+# The mock's names of the KashFlow calls over REST, by their SOAP names.
+REST_OPERATIONS = {
+    'InsertSupplier': 'POST /suppliers',
+    'InsertCustomer': 'POST /customers',
+    'InsertReceipt': 'POST /purchases',
+    'InsertInvoice': 'POST /invoices',
+    'GetReceipt': 'GET /purchases/<number>',
+    'GetInvoice': 'GET /invoices/<number>',
+    'GetReceiptsForSupplier': 'GET /purchases',
+    'GetInvoicesForCustomer': 'GET /invoices',
+    'AttachFileToReceipt': 'POST /purchases/<number>/files',
+    'AttachFileToInvoice': 'POST /invoices/<number>/files',
+    'applyCreditNoteToInvoice': 'POST /internal/invoices/<invoice_id>/credits',
+    'GetSuppliers': 'GET /suppliers',
+    'GetCustomers': 'GET /customers',
+    'GetNominalCodes': 'GET /nominals',
+    }
+
+
+def operation(name):
+    """The mock's name (for its faults and call counts) of the KashFlow call
+    SOAP names name, over the API of this run of the scenario"""
+    return REST_OPERATIONS[name] if scenario_api() == 'rest' else name
+
+
+def set_up_books(kashflow, username, password, key):
+    "books.set_up_books over the API of this run of the scenario"
+    return books.set_up_books(kashflow, username, password, key,
+        api=scenario_api())
 
 
 def wait_for(condition, timeout=TIMEOUT, step=0.05):
