@@ -26,8 +26,13 @@ counts what slows the thread down from outside: other processes on the machine, 
 mock server's threads, which share the interpreter's lock; the CPU time does not, and is the
 better figure of the ERP's own cost when the machine is busy.
 
+Over KashFlow's SOAP API, then its REST API (the same connection switched, its lists and
+mappings kept), the figures side by side at the end (--protocol soap|rest|both); --paid
+publishes them as paid (the supplier's rule), a second call per document over SOAP, none
+over REST, where the payment rides with the document.
+
 Run: .venv/bin/python bench/publish.py [--quick] [--latency-ms 50] [--sizes 100 1000]
-     [--no-compare] [--profile FILE]
+     [--protocol both] [--paid] [--no-compare] [--profile FILE]
 --quick publishes 100 documents only. --profile writes cProfile's statistics of the largest
 run's Publish click to FILE and prints its hot spots, in CPU time of the publishing thread
 (the figures of that run include cProfile's overhead). Set DB_CACHE to a directory to skip
@@ -45,6 +50,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # A throwaway database: in memory, unless TRYTOND_DATABASE_URI names a server
 # (then trytond's test database, dropped at the end).
@@ -62,6 +68,7 @@ BATCH = 50  # invoices created and posted per transaction
 LINES = [(1, "12.50", "Calls"), (2, "7.25", "Line rental"), (1, "30.00", "Broadband")]
 # Issue 10's goals per document: the ERP's own CPU time, commits, SQL statements.
 GOALS = {"cpu_ms": 15, "commits": 3, "statements": 20}
+API_NAMES = {"soap": "SOAP", "rest": "REST"}
 
 
 def progress(message: str) -> None:
@@ -105,6 +112,7 @@ class Meter:
         from trytond.transaction import Transaction
 
         from kashflow.client import KashFlowClient
+        from kashflow.rest_client import KashFlowRestClient
         from kashflow.transport import KashFlowTransport
 
         meter = self
@@ -123,28 +131,27 @@ class Meter:
                         meter.wall[key] += time.perf_counter() - started
                         meter.cpu[key] += time.thread_time() - cpu
                     if on_done:
-                        on_done(args)
+                        on_done(args, kwargs)
             wrapper.__wrapped__ = original
             # A classmethod's original is bound to its class already.
             setattr(owner, name, staticmethod(wrapper) if classmethod_ else wrapper)
 
-        def on_post(args):
-            headers = args[3] if len(args) > 3 else {}
-            action = (headers.get("SOAPAction") or "?").strip('"').rpartition("/")[2]
-            meter.calls[action] += 1
+        def on_send(args, kwargs):
+            meter.calls[call_name(args[1], args[2], kwargs.get("headers") or {})] += 1
 
-        def on_init(args):
+        def on_init(args, kwargs):
             meter.clients += 1
 
-        def on_commit(args):
+        def on_commit(args, kwargs):
             meter.commits += 1
 
-        def on_execute(args):
+        def on_execute(args, kwargs):
             meter.statements += 1
 
-        timed(KashFlowTransport, "post", "http", on_post)
-        timed(KashFlowClient, "_call", "client")
-        timed(KashFlowClient, "__init__", "client_init", on_init)
+        timed(KashFlowTransport, "send", "http", on_send)
+        for client in (KashFlowClient, KashFlowRestClient):
+            timed(client, "_call", "client")
+            timed(client, "__init__", "client_init", on_init)
         timed(Transaction, "commit", None, on_commit)
 
         class Timing(logging.Handler):
@@ -233,6 +240,17 @@ def create_invoices(config, books, party_id: int, count: int, run: str) -> list[
     return ids
 
 
+def call_name(method: str, address: str, headers: dict) -> str:
+    """A KashFlow call's name: its SOAP operation, or its REST method and path with the
+    numbers and tokens taken out (POST /purchases, GET /purchases/N)."""
+    action = headers.get("SOAPAction")
+    if action:
+        return action.strip('"').rpartition("/")[2]
+    path = urlsplit(address).path.partition("/v2")[2]
+    return f"{method} " + "/".join(
+        "N" if any(c.isdigit() for c in part) else part for part in path.split("/"))
+
+
 def check_outcome(config, ids: list[int]) -> tuple[Counter, Counter]:
     "The publications' states and the log rows (action, outcome) of the invoices"
     from trytond.pool import Pool
@@ -250,14 +268,16 @@ def check_outcome(config, ids: list[int]) -> tuple[Counter, Counter]:
 
 
 def publish_run(config, kashflow, books, meter: Meter, party_id: int, count: int,
-                latency_ms: int, profile: str | None) -> None:
+                latency_ms: int, profile: str | None, api: str) -> dict[str, float]:
+    """Publish count new documents over api; the figures of the side-by-side summary."""
     from proteus import Model
     from trytond.tests.tools import set_user
 
-    print(f"\n== {count} documents, {latency_ms} ms latency on every KashFlow call")
+    print(f"\n== {count} documents over {API_NAMES[api]}, {latency_ms} ms latency on every "
+          "KashFlow call")
     set_user(1)
     started = time.perf_counter()
-    ids = create_invoices(config, books, party_id, count, f"{count}-{latency_ms}")
+    ids = create_invoices(config, books, party_id, count, f"{api}-{count}-{latency_ms}")
     setup = time.perf_counter() - started
     print(f"set-up: {count} posted invoices       {setup:8.2f} s  "
           f"({setup / count * 1000:.1f} ms per invoice, not part of the figures below)")
@@ -351,6 +371,10 @@ def publish_run(config, kashflow, books, meter: Meter, party_id: int, count: int
               f"(goal <= {GOALS['statements']})")
     print(f"peak RSS of the process              {peak_rss_mb():8.0f} MiB   "
           f"({rss_before:.0f} MiB before publishing; mock server and set-up included)")
+    figures = {"published": states.get("published", 0), "per_second": count / wall,
+               "calls": calls / count, "cpu_ms": cpus["own"] / count * 1000,
+               "commits": meter.commits / count,
+               "statements": meter.statements / count}
     if profiler:
         import pstats
         profiler.dump_stats(profile)
@@ -358,6 +382,7 @@ def publish_run(config, kashflow, books, meter: Meter, party_id: int, count: int
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(15)
         stats.sort_stats("cumulative").print_stats(40)
+    return figures
 
 
 def main() -> None:
@@ -365,16 +390,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="publish 100 documents only")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--protocol", choices=["soap", "rest", "both"], default="both",
+                        help="KashFlow's API to publish over (both: one after the other, "
+                        "the figures side by side)")
+    parser.add_argument("--paid", action="store_true",
+                        help="publish the documents as paid (the supplier's rule)")
     parser.add_argument("--no-compare", action="store_true",
                         help="untick the connection's Compare After Publishing (no read-back)")
     parser.add_argument("--profile", metavar="FILE",
                         help="cProfile the largest run's Publish click into FILE")
     args = parser.parse_args()
     sizes = [100] if args.quick else args.sizes
+    apis = ["soap", "rest"] if args.protocol == "both" else [args.protocol]
 
     # The books the module's scenarios start from too: demo/books.py.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "demo"))
-    from books import make_books, set_up_books
+    from books import connect, make_books, set_up_books
 
     from mock_kashflow import MockKashFlow
     kashflow = MockKashFlow()
@@ -399,18 +430,62 @@ def main() -> None:
     books.connection.reload()
     books.connection.compare_after_publishing = not args.no_compare
     books.connection.save()
+    if args.paid:
+        publish_as_paid(party)
     set_user(1)
-    print(f"compare after publishing             {'no' if args.no_compare else 'yes':>8}   "
-          f"(goal: {1.0 if args.no_compare else 2.0:.1f} KashFlow calls per document)")
+    reads = 0 if args.no_compare else 1
+    print(f"compare after publishing             {'no' if args.no_compare else 'yes':>8}")
+    print(f"published as paid                    {'yes' if args.paid else 'no':>8}   "
+          f"(goals, KashFlow calls per document: SOAP {1 + args.paid + reads:.1f}, "
+          f"REST {1 + reads:.1f}: its payment rides with the document)")
     print(f"books set up, connected, refreshed   {time.perf_counter() - started:8.2f} s")
 
     meter = Meter()
     meter.install()
+    results: dict[tuple[int, str], dict[str, float]] = {}
     for count in sizes:
-        publish_run(config, kashflow, books, meter, party.id, count, args.latency_ms,
-                    args.profile if count == max(sizes) else None)
+        for api in apis:
+            if api != books.connection.protocol:
+                # The same connection, its lists and mappings kept (as a firm would switch).
+                set_user(books.users.admin)
+                connect(books.connection, kashflow, USERNAME, PASSWORD, key, api)
+                set_user(1)
+            results[count, api] = publish_run(
+                config, kashflow, books, meter, party.id, count, args.latency_ms,
+                args.profile if count == max(sizes) and api == apis[-1] else None, api)
+    print_side_by_side(results, apis, {"soap": 1 + args.paid + reads, "rest": 1 + reads})
     drop_db()
     kashflow.stop()
+
+
+def publish_as_paid(party) -> None:
+    """The supplier's rule: its documents go to KashFlow as paid, by BACS from the first
+    bank account."""
+    from proteus import Model
+    Rule = Model.get("kashflow.partner_rule")
+    rule = Rule(party=party, kind="supplier", paid=True)
+    rule.payment_method, = Model.get("kashflow.payment_method").find([
+        ("kind", "=", "receipt"), ("name", "=", "BACS")])
+    rule.bank_account = Model.get("kashflow.bank_account").find([])[0]
+    rule.save()
+
+
+def print_side_by_side(results: dict[tuple[int, str], dict[str, float]], apis: list[str],
+                       calls_goals: dict[str, int]) -> None:
+    if len(apis) < 2:
+        return
+    print("\n== side by side" + " " * 22 + "".join(
+        f"{f'{count} {API_NAMES[api]}':>12}" for count, api in results))
+    rows = [("published", "published", "{:12.0f}"),
+            ("documents per second", "per_second", "{:12.1f}"),
+            ("KashFlow calls per document", "calls", "{:12.2f}"),
+            ("ERP CPU ms per document", "cpu_ms", "{:12.2f}"),
+            ("commits per document", "commits", "{:12.2f}"),
+            ("SQL statements per document", "statements", "{:12.1f}")]
+    for label, key, layout in rows:
+        print(f"{label:<37}" + "".join(layout.format(r[key]) for r in results.values()))
+    print(f"(goals, KashFlow calls per document: SOAP {calls_goals['soap']:.1f}, REST "
+          f"{calls_goals['rest']:.1f}, its login amortised over the batch)")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def set_up_books(kashflow: Any, username: str, password: str, key: str,
     KashFlow administrator; publisher; clerk, accounting only), connection and nominals (the
     KashFlow nominal codes by number).
     """
-    from proteus import Model, Wizard
+    from proteus import Model
     from trytond.modules.account.tests.tools import get_accounts
     from trytond.modules.company.tests.tools import get_company
     from trytond.tests.tools import set_user
@@ -99,22 +99,7 @@ def set_up_books(kashflow: Any, username: str, password: str, key: str,
     Connection = Model.get("kashflow.connection")
     connection = Connection(url=kashflow.service_url)
     connection.save()
-    connect = Wizard("kashflow.connection.connect", [connection])
-    if api == "rest":
-        connect.form.protocol = "rest"
-        connect.form.url = kashflow.rest_url
-    connect.form.confirmed = True
-    connect.execute("check_steps")
-    connect.form.username = username
-    connect.form.password = password
-    if api == "rest":
-        word = kashflow.account(username)["settings"]["memorable_word"]
-        connect.form.memorable_word_secret = word
-    else:
-        connect.form.autoauth_secret = key
-    connect.execute("connect")
-    connect.execute("end")
-    connection.reload()
+    connect(connection, kashflow, username, password, key, api)
 
     Nominal = Model.get("kashflow.nominal")
     AccountMapping = Model.get("kashflow.account_mapping")
@@ -125,3 +110,26 @@ def set_up_books(kashflow: Any, username: str, password: str, key: str,
     set_user(1)
     return SimpleNamespace(company=company, accounts=accounts, taxes=taxes,
                            users=users, connection=connection, nominals=nominals)
+
+
+def connect(connection: Any, kashflow: Any, username: str, password: str, key: str,
+            api: str = "soap") -> None:
+    """Run the Connect wizard on connection (a proteus record, the user a KashFlow
+    administrator) for the mock account, over its SOAP or its REST API."""
+    from proteus import Wizard
+
+    wizard = Wizard("kashflow.connection.connect", [connection])
+    wizard.form.protocol = api
+    wizard.form.url = kashflow.rest_url if api == "rest" else kashflow.service_url
+    wizard.form.confirmed = True
+    wizard.execute("check_steps")
+    wizard.form.username = username
+    wizard.form.password = password
+    if api == "rest":
+        wizard.form.memorable_word_secret = (
+            kashflow.account(username)["settings"]["memorable_word"])
+    else:
+        wizard.form.autoauth_secret = key
+    wizard.execute("connect")
+    wizard.execute("end")
+    connection.reload()

@@ -30,6 +30,7 @@ from .models import (
 )
 
 Json = Mapping[str, Any]
+RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal(0)
 EXEMPT = Decimal(-1)
 
@@ -78,9 +79,11 @@ def to_vat_rate(raw: Json) -> VatRate:
 
 
 def to_currency(raw: Json, home: str) -> Currency:
+    """A currency, its rate to 4 places as SOAP gives it (a JSON 1.17 is 1.1700)."""
     code = str(raw.get("Code") or "")
-    return Currency(id=int(raw["Id"]), code=code, exchange_rate=dec(raw, "ExchangeRate"),
-                    is_default=code == home)
+    rate = dec(raw, "ExchangeRate")
+    return Currency(id=int(raw["Id"]), code=code, is_default=code == home,
+                    exchange_rate=rate.quantize(RATE_PLACES) if code != home else rate)
 
 
 def to_bank_account(raw: Json) -> BankAccount:

@@ -34,8 +34,8 @@ def timeout():
 
 
 PROTOCOLS = [
-    ('soap', "SOAP API (with the AutoAuth key)"),
-    ('rest', "REST API v2 (with the memorable word)"),
+    ('soap', "SOAP API (AutoAuth key)"),
+    ('rest', "REST API v2 (memorable word)"),
     ]
 STATES = [
     ('not_connected', "Not Connected"),

@@ -39,8 +39,10 @@ if os.environ.get('PYTEST_XDIST_WORKER') and not os.environ.get('DB_NAME'):
 
 BOTH_APIS = {
     'scenario_kashflow_publish.rst',
+    'scenario_kashflow_publish_currency.rst',
     'scenario_kashflow_publish_files.rst',
     'scenario_kashflow_publish_paid.rst',
+    'scenario_kashflow_refresh.rst',
     }
 
 

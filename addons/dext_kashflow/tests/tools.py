@@ -51,6 +51,11 @@ def operation(name):
     return REST_OPERATIONS[name] if scenario_api() == 'rest' else name
 
 
+def connect_kashflow(connection, kashflow, username, password, key):
+    "books.connect over the API of this run of the scenario"
+    books.connect(connection, kashflow, username, password, key, api=scenario_api())
+
+
 def set_up_books(kashflow, username, password, key):
     "books.set_up_books over the API of this run of the scenario"
     return books.set_up_books(kashflow, username, password, key,
