@@ -151,7 +151,8 @@ class KashFlowRestClient:
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
+            # (Amounts read back from KashFlow are Decimals: numbers again.)
+            data = json.dumps(body, default=convert.json_number).encode()
         self._transport.forget()
         try:
             response = self._transport.send(method, url, params=params, data=data,
@@ -379,6 +380,32 @@ class KashFlowRestClient:
                 "may not have it. Look it up in KashFlow before sending it again.",
                 operation=f"create {resource[:-1]}")
         return number
+
+    def insert_receipt_payment(self, payment: Payment) -> int:
+        """A payment on a purchase KashFlow has already; the new payment's id. REST has no
+        payment resource: the purchase is read and put back whole (KashFlow's PUT replaces
+        a document whole) with the payment added. A payment for a new purchase rides with
+        it instead (insert_receipt)."""
+        return self._add_payment(payment, True)
+
+    def insert_invoice_payment(self, payment: Payment) -> int:
+        return self._add_payment(payment, False)
+
+    def _add_payment(self, payment: Payment, purchase: bool) -> int:
+        resource = "purchases" if purchase else "invoices"
+        path = f"/{resource}/{payment.document_number}"
+        held = self._call("GET", path, resource[:-1])
+        answer = self._call("PUT", path, f"pay {resource[:-1]}", write=True,
+                            body=convert.replacement_body(held, purchase, payment))
+        before = {line.get("Id") for line in held.get("PaymentLines") or []}
+        added = [line for line in (answer or {}).get("PaymentLines") or []
+                 if line.get("Id") not in before]
+        if not added:
+            raise UnclearOutcomeError(
+                f"KashFlow answered the {resource[:-1]} without the new payment, so it may or "
+                "may not have it. Look at the document's payments in KashFlow before sending "
+                "it again.", operation=f"pay {resource[:-1]}")
+        return int(added[-1]["Id"])
 
     def get_receipt(self, number: int) -> Document:
         return self._get(number, True)

@@ -63,6 +63,13 @@ def num(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def json_number(value: object) -> float | int:
+    """json.dumps' default: a Decimal (as read back from KashFlow) as a JSON number."""
+    if isinstance(value, Decimal):
+        return num(value)
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
 # Lists -----------------------------------------------------------------------
 
 
@@ -174,10 +181,38 @@ def document_body(doc: Document, party_code: str, purchase: bool,
     if doc.project_id:
         body["ProjectNumber"] = project_numbers[doc.project_id]
     if payments:
-        body["PaymentLines"] = [{
-            "Date": date_text(p.date), "Amount": num(p.amount), "Method": p.method_id,
-            "AccountId": p.bank_account_id, "Note": p.note} for p in payments]
+        body["PaymentLines"] = [payment_line(p) for p in payments]
     return body
+
+
+# What a PUT of a document takes back from the document read (KashFlow's request fields).
+PUT_HEADER = ("Number", "IssuedDate", "DueDate", "Currency", "ProjectNumber",
+              "IsCISReverseCharge")
+PUT_LINE = ("Number", "Description", "Quantity", "Rate", "VATLevel", "VATExempt", "VATAmount",
+            "NominalCode", "ProjectNumber")
+PUT_PAYMENT = ("Id", "Date", "Amount", "Method", "AccountId", "Note")
+
+
+def replacement_body(held: Json, purchase: bool, payment: Payment) -> dict[str, Any]:
+    """A PUT body that puts the document read (held) back as it is, with payment added."""
+    party, reference = (("SupplierCode", "SupplierReference") if purchase
+                        else ("CustomerCode", "CustomerReference"))
+    body = {key: held[key] for key in (*PUT_HEADER, party, reference) if key in held}
+    if isinstance(body.get("Currency"), Mapping):
+        body["Currency"] = {key: body["Currency"][key] for key in ("Code", "ExchangeRate")
+                            if key in body["Currency"]}
+    body["LineItems"] = [{key: line[key] for key in PUT_LINE if key in line}
+                         for line in held.get("LineItems") or []]
+    body["PaymentLines"] = [{key: line[key] for key in PUT_PAYMENT if key in line}
+                            for line in held.get("PaymentLines") or []] + [payment_line(payment)]
+    return body
+
+
+def payment_line(payment: Payment) -> dict[str, Any]:
+    """A new payment as a PaymentLines entry (AccountId: the bank account's Id)."""
+    return {"Date": date_text(payment.date), "Amount": num(payment.amount),
+            "Method": payment.method_id, "AccountId": payment.bank_account_id,
+            "Note": payment.note}
 
 
 def line_body(line: DocumentLine, position: int, nominal_codes: Mapping[int, int],

@@ -54,6 +54,39 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
     if number is not None and (number < 1 or account.find(kind.collection, "InvoiceNumber",
                                                           number)):
         raise KashFlowError(f"The {kind.noun} number {number} is already used")
+    stored = checked_document(account, kind, doc)
+    if number is None:
+        number = account.issue_number(kind.collection)
+    else:
+        account.note_number(kind.collection, number)
+    stored.update(InvoiceDBID=next_dbid(), InvoiceNumber=number, Paid=0,
+                  AmountPaid=Decimal(0), PermaLink=f"/{kind.collection}/{number}")
+    for line in stored["Lines"]:
+        line["LineID"] = next_dbid()
+    account.add(kind.collection, stored)
+    return stored["InvoiceNumber"]
+
+
+def replace_document(account: Account, kind: Kind, number: int, doc: Record | None,
+                     next_dbid: Callable[[], int]) -> Record:
+    """The document with this number made doc (REST's PUT), checked first; its number, id
+    and payments stay. The caller deals with the payments."""
+    current = find_document(account, kind, number)
+    stored = checked_document(account, kind, doc)
+    stored.update({key: current[key] for key in ("InvoiceDBID", "InvoiceNumber", "AmountPaid",
+                                                 "PermaLink")})
+    for line in stored["Lines"]:
+        line["LineID"] = next_dbid()
+    current.clear()
+    current.update(stored)
+    record_paid(current, Decimal(0))
+    account.changed(kind.collection, current)
+    return current
+
+
+def checked_document(account: Account, kind: Kind, doc: Record | None) -> Record:
+    """doc, checked whole, with what KashFlow works out from it: its supplier or customer,
+    due date, currency, lines in that currency, net and VAT totals."""
     if not doc:
         raise KashFlowError(f"No {kind.noun} was sent")
     party = find_party(account, kind, doc)
@@ -74,23 +107,10 @@ def insert_document(account: Account, kind: Kind, doc: Record | None,
                      f"The {kind.noun}'s net total")
     vat = check_size(sum((ln["VatAmount"] for ln in lines), Decimal(0)),
                      f"The {kind.noun}'s VAT total")
-
-    stored = dict(doc)
-    if number is None:
-        number = account.issue_number(kind.collection)
-    else:
-        account.note_number(kind.collection, number)
-    stored.update(
-        InvoiceDBID=next_dbid(), InvoiceNumber=number,
-        DueDate=due, CustomerID=party[kind.party_id], Customer=party["Code"],
-        CustomerName=party["Name"], Paid=0, AmountPaid=Decimal(0), Lines=lines,
-        NetAmount=net, VATAmount=vat, CurrencyCode=currency, ExchangeRate=exchange_rate,
-    )
-    stored["PermaLink"] = f"/{kind.collection}/{stored['InvoiceNumber']}"
-    for line in lines:
-        line["LineID"] = next_dbid()
-    account.add(kind.collection, stored)
-    return stored["InvoiceNumber"]
+    return {**doc, "DueDate": due, "CustomerID": party[kind.party_id],
+            "Customer": party["Code"], "CustomerName": party["Name"], "Lines": lines,
+            "NetAmount": net, "VATAmount": vat, "CurrencyCode": currency,
+            "ExchangeRate": exchange_rate}
 
 
 def line_net(line: Record) -> Decimal:
@@ -155,16 +175,24 @@ def find_document(account: Account, kind: Kind, number: int) -> Record:
 
 
 def insert_payment(account: Account, kind: Kind, payment: Record | None,
-                   next_dbid: Callable[[], int]) -> int:
+                   next_dbid: Callable[[], int], pay_id: int | None = None) -> int:
+    """pay_id: the payment's id when it is one kept by a REST PUT, else a new one."""
     if not payment:
         raise KashFlowError("No payment was sent")
     doc = find_document(account, kind, payment["PayInvoice"])
     amount, pay_date = check_payment(account, kind, payment)
-    stored = {**payment, "PayID": next_dbid(), "kind": kind.noun, "PayDate": pay_date}
+    stored = {**payment, "PayID": pay_id or next_dbid(), "kind": kind.noun,
+              "PayDate": pay_date}
     account.add("payments", stored)
     record_paid(doc, amount)
     account.changed(kind.collection, doc)
     return stored["PayID"]
+
+
+def remove_payment(account: Account, kind: Kind, doc: Record, payment: Record) -> None:
+    account.remove("payments", payment)
+    record_paid(doc, -payment["PayAmount"])
+    account.changed(kind.collection, doc)
 
 
 def check_payment(account: Account, kind: Kind, payment: Record) -> tuple[Decimal, dt.datetime]:

@@ -109,6 +109,23 @@ def test_a_purchase_the_client_sends_uses_the_references_fields():
     assert_known(set(body["Currency"]), names(purchases), "purchase currency")
 
 
+def test_a_payment_put_on_a_purchase_uses_the_references_fields(rest):
+    """A payment on a purchase in KashFlow is a PUT of the purchase read back: only the
+    request's fields go back."""
+    made = rest.call("POST", "/purchases", {
+        "SupplierCode": "BT01", "IssuedDate": "2026-11-02 00:00:00", "LineItems": [
+            {"Description": "Broadband", "Quantity": 1, "Rate": 40, "VATLevel": 20,
+             "VATAmount": 8, "NominalCode": 7502}]})
+    payment = Payment(document_number=made.json()["Number"], date=dt.date(2026, 11, 3),
+                      amount=D("48.00"), method_id=3, bank_account_id=4, note="Paid")
+    body = rest_convert.replacement_body(made.json(), True, payment)
+    purchases = section("7. Purchases")
+    assert_known(set(body), table(purchases, "request field"), "purchase put back")
+    assert_known(keys(body["LineItems"]), table(purchases, "line field"), "its lines")
+    assert_known(keys(body["PaymentLines"]), table(purchases, "PaymentLines request field "
+                                                   "(purchase)"), "its payment lines")
+
+
 def test_a_sale_the_client_sends_uses_the_references_fields():
     sales = section("8. Invoices")
     request = sales.split("Request:", 1)[1].split("|", 1)[0]

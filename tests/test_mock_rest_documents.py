@@ -126,3 +126,48 @@ def test_a_chosen_number_is_taken_once_and_a_deleted_purchase_is_gone(mock_serve
     assert rest.call("DELETE", "/purchases/500").status_code == 404
     assert [r["Number"] for r in rest.get("/purchases", suppliercode="BT01")["Data"]] == [501]
     assert D(str(rest.get("/purchases/501")["GrossAmount"])) == D("50.5")
+
+
+def test_a_put_replaces_the_purchase_and_its_payments_whole_or_not_at_all(mock_server):
+    account = new_account(mock_server.url)
+    rest = log_in(account)
+    state = account.state()
+    current = next(b["AccountID"] for b in state["bank_accounts"] if b["AccountCode"] == 1200)
+    bacs = next(m["MethodID"] for m in state["payment_methods"]["receipt"]
+                if m["MethodName"] == "BACS")
+    first = {"Date": "2026-11-03 00:00:00", "Amount": 20, "Method": bacs, "AccountId": current}
+    made = rest.call("POST", "/purchases", {**PURCHASE, "PaymentLines": [first]}).json()
+    number, paid = made["Number"], made["PaymentLines"][0]
+    # (Unpaid or Overdue, as the date goes.)
+    assert made["Status"] != "Paid" and made["DueAmount"] == 30.5
+
+    # The rest paid: the payment read back is kept (its Id), a new one is added.
+    body = {**PURCHASE, "PaymentLines": [
+        paid, {**first, "Amount": 30.50, "Note": "The rest"}]}
+    replaced = rest.call("PUT", f"/purchases/{number}", body)
+    assert replaced.status_code == 200, replaced.text
+    purchase = replaced.json()
+    assert (purchase["Number"], purchase["Id"], purchase["Status"]) == (
+        number, made["Id"], "Paid")
+    assert [(p["Id"] == paid["Id"], p["Amount"]) for p in purchase["PaymentLines"]] == [
+        (True, 20), (False, 30.5)]
+    assert sum(D(p["PayAmount"]) for p in account.state()["payments"]) == D("50.50")
+
+    # A payment left out is removed; lines changed are KashFlow's to total again.
+    fewer = {**PURCHASE, "LineItems": PURCHASE["LineItems"][:1], "PaymentLines": [paid]}
+    purchase = rest.call("PUT", f"/purchases/{number}", fewer).json()
+    assert (purchase["GrossAmount"], purchase["DueAmount"]) == (48, 28)
+    assert purchase["Status"] != "Paid"
+    assert len(account.state()["payments"]) == 1
+
+    # Refused whole: an unknown payment Id, a bad line, another number. Nothing changes.
+    before = account.state()
+    for bad, words in [
+            ({**fewer, "PaymentLines": [{**paid, "Id": 999999}]}, "no payment with the Id"),
+            ({**fewer, "LineItems": [{**PURCHASE["LineItems"][0], "NominalCode": 1}]},
+             "no nominal code 1"),
+            ({**fewer, "Number": number + 1}, "Number cannot change")]:
+        refused = rest.call("PUT", f"/purchases/{number}", bad)
+        assert refused.status_code == 400 and words in refused.json()["Message"], refused.text
+    assert account.state() == before
+    assert rest.call("PUT", "/purchases/999", fewer).status_code == 404

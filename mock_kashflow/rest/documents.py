@@ -1,5 +1,6 @@
-"""Purchases and invoices over REST: create (lines and payments in one call), read one, list
-by supplier or customer, delete. A purchase is the SOAP side's receipt: the same record."""
+"""Purchases and invoices over REST: create (lines and payments in one call), replace (PUT),
+read one, list by supplier or customer, delete. A purchase is the SOAP side's receipt: the
+same record."""
 
 from __future__ import annotations
 
@@ -47,6 +48,47 @@ def create(resource: str) -> tuple[Response, int]:
         return jsonify(shown(account, kind, number)), 201
 
 
+@blueprint.put("/purchases/<int:number>", defaults={"resource": "purchases"})
+@blueprint.put("/invoices/<int:number>", defaults={"resource": "invoices"})
+def replace(resource: str, number: int) -> Response:
+    """A full replacement, as KashFlow's PUT is: the document becomes what is sent; its
+    payments are those sent, the ones with an Id kept (with the values sent), the others
+    added, the ones left out removed. Everything is checked before anything changes. The
+    mock's choice: a Number other than the document's is refused (KashFlow renumbers)."""
+    account = current_account()
+    kind = kind_of(resource)
+    data = json_body()
+    state = backend()
+    with state.lock:
+        if account.find(kind.collection, "InvoiceNumber", number) is None:
+            raise missing(kind, number)
+        sent = read_document(account, kind, data)
+        if sent.number not in (None, number):
+            raise invalid(f"Number cannot change: this is number {number}.")
+        current = {p["PayID"]: p for p in payments_of(account, kind, number)}
+        unknown = [i for i in sent.payment_ids if i and i not in current]
+        if unknown:
+            raise invalid(f"This document has no payment with the Id {unknown[0]}.")
+        try:
+            for payment in sent.payments:
+                documents.check_payment(account, kind, payment)
+            doc = documents.replace_document(account, kind, number, sent.document,
+                                             state.next_dbid)
+        except KashFlowError as error:  # refused before anything was written
+            raise invalid(error.detail) from None
+        kept = set(sent.payment_ids)
+        for pay_id, payment in current.items():
+            if pay_id not in kept:
+                documents.remove_payment(account, kind, doc, payment)
+        for pay_id, payment in zip(sent.payment_ids, sent.payments, strict=True):
+            if pay_id:
+                documents.remove_payment(account, kind, doc, current[pay_id])
+            documents.insert_payment(account, kind, {**payment, "PayInvoice": number},
+                                     state.next_dbid, pay_id or None)
+        state.commit(account)
+        return jsonify(shown(account, kind, number))
+
+
 @blueprint.get("/purchases/<int:number>", defaults={"resource": "purchases"})
 @blueprint.get("/invoices/<int:number>", defaults={"resource": "invoices"})
 def read_one(resource: str, number: int) -> Response:
@@ -87,9 +129,13 @@ def shown(account: Account, kind: Kind, number: int) -> dict:
     record = account.find(kind.collection, "InvoiceNumber", number)
     if record is None:
         raise missing(kind, number)
-    payments = [p for p in account.payments
-                if p.get("kind") == kind.noun and p["PayInvoice"] == number]
-    return shapes.document(account, kind.collection, record, payments)
+    return shapes.document(account, kind.collection, record,
+                           payments_of(account, kind, number))
+
+
+def payments_of(account: Account, kind: Kind, number: int) -> list[dict]:
+    return [p for p in account.payments
+            if p.get("kind") == kind.noun and p["PayInvoice"] == number]
 
 
 def missing(kind: Kind, number: int) -> RestError:

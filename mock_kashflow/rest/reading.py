@@ -32,6 +32,7 @@ class Sent:
     document: Record
     payments: list[Record]
     number: int | None  # the number asked for, if any
+    payment_ids: list[int]  # each payment's Id (a PUT keeps those with one), 0: new
 
 
 def read_document(account: Account, kind: Kind, data: JSON) -> Sent:
@@ -67,7 +68,8 @@ def read_document(account: Account, kind: Kind, data: JSON) -> Sent:
     elif not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise invalid("Number must be a whole number above 0.")
     return Sent(document, [read_payment(p, n) for n, p in enumerate(payments, start=1)],
-                number)
+                number, [whole(p.get("Id"), f"Payment line {n}: Id")
+                         for n, p in enumerate(payments, start=1)])
 
 
 def read_line(account: Account, line: Any, number: int) -> Record:

@@ -135,7 +135,6 @@ def address(record: Record, postcode: str) -> JSON:
 def document(account: Account, kind_collection: str, record: Record,
              payments: list[Record]) -> JSON:
     """A purchase or an invoice in full, as GET /purchases/{number} shows it."""
-    purchase = kind_collection == "receipts"
     nominals = {n["id"]: n for n in account.nominal_codes}
     projects = {p["ID"]: p for p in account.projects}
     shown = summary(account, kind_collection, record)
@@ -145,8 +144,6 @@ def document(account: Account, kind_collection: str, record: Record,
         "Id": p["PayID"], "Date": date_text(p["PayDate"]), "Amount": number(p["PayAmount"]),
         "Method": p["PayMethod"], "AccountId": p["PayAccount"], "Note": p.get("PayNote") or "",
     } for p in payments]
-    if not purchase:
-        shown["CustomerReference"] = record.get("CustomerReference") or ""
     return shown
 
 
@@ -176,8 +173,8 @@ def summary(account: Account, kind_collection: str, record: Record) -> JSON:
         "Permalink": f"/v2/documents/{'purchase' if purchase else 'invoice'}/"
                      f"{record['InvoiceDBID']}",
     }
-    if purchase:
-        shown["SupplierReference"] = record.get("CustomerReference") or ""
+    # (The SOAP side keeps either's reference as CustomerReference.)
+    shown[f"{party}Reference"] = record.get("CustomerReference") or ""
     return shown
 
 

@@ -313,14 +313,6 @@ class Run:
                 publication.mark_payment(-1)
                 return
             self.wait_for_late_write()
-        if self.client.pays_with_document:
-            # Found in KashFlow without the payment sent with it: someone
-            # changed it there. A payment alone cannot be sent over REST.
-            publication.add_log('payment', 'error', received=gettext(
-                    'dext_kashflow.msg_payment_not_with_document'))
-            self.fail('refused', gettext(
-                    'dext_kashflow.msg_payment_not_with_document'),
-                gettext('dext_kashflow.msg_hint_payment_by_hand'))
         publication.mark_payment_sent()
         checkpoint(publication)
         payment_id = self.call('payment', self._kashflow, 'insert_payment',

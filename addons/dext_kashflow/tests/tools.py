@@ -51,6 +51,16 @@ def operation(name):
     return REST_OPERATIONS[name] if scenario_api() == 'rest' else name
 
 
+def kashflow_client(kashflow, username, password):
+    """A client of the mock account over the API of this run of the scenario,
+    as another app typing into KashFlow would be"""
+    from kashflow import KashFlowClient, KashFlowRestClient
+    if scenario_api() == 'rest':
+        word = kashflow.account(username)['settings']['memorable_word']
+        return KashFlowRestClient(username, password, word, url=kashflow.rest_url)
+    return KashFlowClient(username, password, url=kashflow.service_url)
+
+
 def connect_kashflow(connection, kashflow, username, password, key):
     "books.connect over the API of this run of the scenario"
     books.connect(connection, kashflow, username, password, key, api=scenario_api())
