@@ -255,6 +255,11 @@ def delete_document(account: Account, kind: Kind, number: int) -> int:
         account.remove("payments", payment)
     for attachment in [a for a in account.attachments if a.get(kind.file_key) == number]:
         account.remove("attachments", attachment)
+    # Its notes (REST's), which name it by REST's word for it.
+    rest_name = "purchases" if kind.collection == "receipts" else "invoices"
+    for note in [n for n in account.notes
+                 if n["ObjectType"] == rest_name and n["ObjectNumber"] == number]:
+        account.remove("notes", note)
     return 1
 
 

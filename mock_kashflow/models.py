@@ -46,7 +46,7 @@ ID_FIELDS = {
 }
 # The key of every record list of an account, for the journal (credit allocations have none).
 RECORD_KEYS: dict[str, str | None] = {
-    **ID_FIELDS, "attachments": "AttachmentID", "credit_allocations": None}
+    **ID_FIELDS, "attachments": "AttachmentID", "credit_allocations": None, "notes": "NoteID"}
 # What a write may change besides records, journaled whole with each write: the company
 # details, VAT registration and payment methods are set when an account is made, and no write
 # changes them (one that did would add its field here).
@@ -118,6 +118,7 @@ class Account:
     payments: list[Record] = field(default_factory=list)
     attachments: list[Record] = field(default_factory=list)
     credit_allocations: list[Record] = field(default_factory=list)
+    notes: list[Record] = field(default_factory=list)  # REST's notes on documents and partners
     # The highest document number issued per collection, deleted documents included.
     last_numbers: dict[str, int] = field(default_factory=dict)
 

@@ -171,3 +171,31 @@ def test_a_put_replaces_the_purchase_and_its_payments_whole_or_not_at_all(mock_s
         assert refused.status_code == 400 and words in refused.json()["Message"], refused.text
     assert account.state() == before
     assert rest.call("PUT", "/purchases/999", fewer).status_code == 404
+
+
+def test_notes_are_kept_on_a_purchase_by_either_name_of_its_type(mock_server):
+    account = new_account(mock_server.url)
+    rest = log_in(account)
+    number = rest.call("POST", "/purchases", PURCHASE).json()["Number"]
+    first = rest.call("POST", f"/purchases/{number}/notes", {"Text": "Checked by Ann"})
+    assert first.status_code == 201, first.text
+    assert (first.json()["Number"], first.json()["Text"]) == (1, "Checked by Ann")
+    # KashFlow's Swagger names the type by number: 5 is Purchases.
+    second = rest.call("POST", f"/5/{number}/notes", {"Text": "Paid by BACS"}).json()
+    assert second["Number"] == 2
+    assert [n["Text"] for n in rest.get(f"/purchases/{number}/notes")] == [
+        "Checked by Ann", "Paid by BACS"]
+    changed = rest.call("PUT", f"/purchases/{number}/notes/1", {"Number": 1, "Text": "Ok"})
+    assert changed.status_code == 200 and changed.json()["Text"] == "Ok"
+    assert rest.call("DELETE", f"/purchases/{number}/notes/2").status_code == 204
+    assert [n["Text"] for n in rest.get(f"/5/{number}/notes")] == ["Ok"]
+
+    # Refused: no text, a document or a type that does not exist; nothing changes.
+    assert rest.call("POST", f"/purchases/{number}/notes", {"Text": " "}).status_code == 400
+    assert rest.call("POST", "/purchases/999/notes", {"Text": "x"}).status_code == 404
+    assert rest.call("GET", f"/quotes/{number}/notes").status_code == 404
+    assert rest.call("GET", f"/purchases/{number}/notes/7").status_code == 404
+    assert len(account.state()["notes"]) == 1
+    # A purchase deleted takes its notes with it.
+    assert rest.call("DELETE", f"/purchases/{number}").status_code == 204
+    assert account.state()["notes"] == []

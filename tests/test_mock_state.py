@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from rawrest import log_in
 from rawsoap import document, line, new_account
 
 from mock_kashflow import ThreadedMockServer, create_app
@@ -78,6 +79,7 @@ def write_everything(server: ThreadedMockServer) -> str:
         f"<CreditNoteID>{invoices[1]['InvoiceDBID']}</CreditNoteID>")).ok
     assert account.call("InsertSupplier", "<supl><Name>New Supplies Ltd</Name></supl>").ok
     assert account.call("InsertCustomer", "<custr><Name>New Customer Ltd</Name></custr>").ok
+    write_over_rest(account, known)
 
     base = f"{server.url}/_mock/accounts/{account.username}"
     account.settings(restrict_ips=True, access_list=[])
@@ -109,6 +111,26 @@ def write_everything(server: ThreadedMockServer) -> str:
     return account.username
 
 
+def write_over_rest(account, known: dict) -> None:
+    """What only REST writes: a document put back whole, a note, a file sent as a form."""
+    rest = log_in(account)
+    code = next(s["Code"] for s in account.state()["suppliers"]
+                if s["SupplierID"] == known["supplier"])
+    purchase = {"SupplierCode": code, "IssuedDate": "2026-11-02 00:00:00", "LineItems": [
+        {"Description": "Calls", "Quantity": 1, "Rate": 10, "VATLevel": 20, "VATAmount": 2,
+         "NominalCode": 7502}]}
+    number = rest.call("POST", "/purchases", purchase).json()["Number"]
+    paid = {"Date": "2026-11-03 00:00:00", "Amount": 12, "Method": 1,
+            "AccountId": known["bank"]}
+    assert rest.call("PUT", f"/purchases/{number}",
+                     {**purchase, "PaymentLines": [paid]}).status_code == 200
+    assert rest.call("POST", f"/purchases/{number}/notes", {"Text": "Kept"}).status_code == 201
+    sent = requests.post(f"{account.base_url}/v2/purchases/{number}/files", timeout=10,
+                         headers={"Authorization": f"KfToken {rest.token}"},
+                         files={"file": ("scan.pdf", b"%PDF-1.4 scan", "application/pdf")})
+    assert sent.status_code == 201, sent.text
+
+
 @pytest.mark.parametrize("fold_bytes", [None, 1], ids=["journal", "snapshot-each-write"])
 def test_every_kind_of_write_is_there_after_a_restart(tmp_path, fold_bytes):
     state_file = tmp_path / "state.json"
@@ -118,8 +140,10 @@ def test_every_kind_of_write_is_there_after_a_restart(tmp_path, fold_bytes):
     with mock_on(state_file) as server:
         after = requests.get(f"{server.url}/_mock/accounts/{username}", timeout=10).json()
     assert after == before
-    assert [r["InvoiceNumber"] for r in after["receipts"]] == [1]
-    assert len(after["payments"]) == 2 and len(after["attachments"]) == 1
+    # Receipt 2 deleted over SOAP; 3 made over REST (a number is never given twice).
+    assert [r["InvoiceNumber"] for r in after["receipts"]] == [1, 3]
+    assert len(after["payments"]) == 3 and len(after["attachments"]) == 2
+    assert [n["Text"] for n in after["notes"]] == ["Kept"]
     assert after["access_list"][-1] == {"ip": "203.0.113.7", "comment": "Office"}
 
 

@@ -99,4 +99,4 @@ def http_error(error: HTTPException) -> tuple[Response, int]:
     return RestError(error.code or 400, error.name, error.description or error.name).response()
 
 
-from . import credits, documents, files, lists, login, partners  # noqa: E402, F401  (the views register themselves)
+from . import credits, documents, files, lists, login, notes, partners  # noqa: E402, F401  (the views register themselves)
