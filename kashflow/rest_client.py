@@ -348,7 +348,9 @@ class KashFlowRestClient:
             self._maps.pop(name)
         found = self._map(name).get(key)
         if found is None:
-            raise NotFoundError(f"KashFlow has no {what} with the id {key}.", operation=what)
+            # In KashFlow's words, for the person: KashFlow's list does not have it.
+            raise NotFoundError(f"KashFlow has no {what} with the id {key}.", operation=what,
+                                status_detail=f"There is no {what} with the ID {key}")
         return found
 
     # Documents -------------------------------------------------------------------
@@ -365,7 +367,7 @@ class KashFlowRestClient:
         party_code = doc.party_code or self._code(
             "supplier_codes" if purchase else "customer_codes", doc.party_id,
             "supplier" if purchase else "customer")
-        nominals = {line.nominal_id: self._code("nominal_codes", line.nominal_id, "nominal")
+        nominals = {line.nominal_id: self._code("nominal_codes", line.nominal_id, "nominal code")
                     for line in doc.lines if line.nominal_id}
         projects = {pid: self._code("project_numbers", pid, "project")
                     for pid in {doc.project_id, *(ln.project_id for ln in doc.lines)} if pid}

@@ -31,6 +31,7 @@ from .models import (
 
 Json = Mapping[str, Any]
 RATE_PLACES = Decimal("0.0001")
+CENT = Decimal("0.01")
 ZERO = Decimal(0)
 EXEMPT = Decimal(-1)
 
@@ -55,6 +56,13 @@ def dec(raw: Json, key: str) -> Decimal:
     if value is None or isinstance(value, bool):
         return ZERO
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def money(raw: Json, key: str) -> Decimal:
+    """An amount of money, to the penny at least, as SOAP gives it (a JSON 10 is 10.00)."""
+    value = dec(raw, key)
+    exponent = value.as_tuple().exponent
+    return value.quantize(CENT) if isinstance(exponent, int) and exponent > -2 else value
 
 
 def num(value: Decimal) -> float | int:
@@ -246,9 +254,9 @@ def to_document(raw: Json, purchase: bool, project_ids: Mapping[int, int]) -> Do
         number=int(raw.get("Number") or 0), db_id=int(raw.get("Id") or 0),
         party_code=str(raw.get(f"{party}Code") or ""),
         party_name=str(raw.get(f"{party}Name") or ""),
-        net_amount=dec(raw, "NetAmount"), vat_amount=dec(raw, "VATAmount"),
+        net_amount=money(raw, "NetAmount"), vat_amount=money(raw, "VATAmount"),
         # REST's TotalPaidAmount is in the home currency; ours is the document's.
-        amount_paid=dec(raw, "GrossAmount") - dec(raw, "DueAmount"),
+        amount_paid=money(raw, "GrossAmount") - money(raw, "DueAmount"),
         paid=raw.get("Status") in ("Paid", "Overpaid"),
         permalink=str(raw.get("Permalink") or ""))
 
@@ -256,8 +264,8 @@ def to_document(raw: Json, purchase: bool, project_ids: Mapping[int, int]) -> Do
 def to_line(raw: Json, project_ids: Mapping[int, int]) -> DocumentLine:
     return DocumentLine(
         quantity=dec(raw, "Quantity"), description=str(raw.get("Description") or ""),
-        rate=dec(raw, "Rate"), nominal_id=int(raw.get("NominalId") or 0),
+        rate=money(raw, "Rate"), nominal_id=int(raw.get("NominalId") or 0),
         vat_rate=EXEMPT if raw.get("VATExempt") else dec(raw, "VATLevel"),
-        vat_amount=dec(raw, "VATAmount"),
+        vat_amount=money(raw, "VATAmount"),
         project_id=project_ids.get(int(raw.get("ProjectNumber") or 0), 0),
         sort=int(raw.get("Number") or 0))

@@ -43,10 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://{args.host}:{server.server_port}"
     print(f"Mock KashFlow on {base}", flush=True)
     print(f"  SOAP API      {base}/api/service.asmx  (WSDL: ?WSDL)")
+    print(f"  REST API      {base}/v2")
     print(f"  Web pages     {base}/  (log in to see API Settings, Purchases, Sales)")
     print(f"  Username      {account.username}")
     print(f"  Password      {account.password}")
     print(f"  AutoAuth key  {account.settings.autoauth_key}")
+    print(f"  Memorable word  {account.settings.memorable_word}")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         server.serve_forever()

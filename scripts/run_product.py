@@ -268,7 +268,7 @@ def mock_credentials(log: Path) -> dict[str, str]:
     """What python -m mock_kashflow printed about its demo account."""
     found = {}
     for line in log.read_text(errors="replace").splitlines():
-        for label in ("Username", "Password", "AutoAuth key"):
+        for label in ("Username", "Password", "AutoAuth key", "Memorable word"):
             if line.strip().startswith(label + " "):
                 found[label] = line.strip()[len(label):].strip()
     return found
@@ -327,6 +327,8 @@ def summary(settings: Settings, cluster: Cluster, logins: dict[str, str],
         f"    username               {mock.get('Username', '?')}",
         f"    password               {mock.get('Password', '?')}",
         f"    AutoAuth key           {mock.get('AutoAuth key', '?')}",
+        f"    REST API               {settings.mock_url}/v2  (memorable word: "
+        f"{mock.get('Memorable word', '?')})",
         f"  PostgreSQL               127.0.0.1:{settings.postgres_port}   cluster: "
         f"{cluster.folder}",
         f"  Logs                     {logs}/  (trytond, trytond-worker, trytond-cron, "

@@ -193,6 +193,16 @@ def test_a_payment_on_a_purchase_in_kashflow_puts_it_back_whole_with_the_payment
                                         ln.nominal_id) for ln in before.lines]
 
 
+def test_a_project_kashflow_no_longer_has_is_said_and_nothing_sent(rest, demo,
+                                                                   kashflow_account):
+    doc = Document(party_id=demo.suppliers["BT01"].id, date=MAY_1, project_id=999999, lines=[
+        DocumentLine(D(1), "Line", D("10.00"), demo.nominal_ids[7502], D(20), D("2.00"))])
+    with pytest.raises(NotFoundError) as missing:
+        rest.insert_receipt(doc)
+    assert missing.value.status_detail == "There is no project with the ID 999999"
+    assert kashflow_account.state()["receipts"] == []
+
+
 def test_a_supplier_without_a_name_is_refused_in_kashflows_words(rest, kashflow_account):
     before = len(kashflow_account.state()["suppliers"])
     with pytest.raises(ValidationError) as refused:

@@ -38,7 +38,9 @@ if os.environ.get('PYTEST_XDIST_WORKER') and not os.environ.get('DB_NAME'):
 
 
 BOTH_APIS = {
+    'scenario_kashflow_bookkeeper.rst',
     'scenario_kashflow_publish.rst',
+    'scenario_kashflow_publish_bulk.rst',
     'scenario_kashflow_publish_currency.rst',
     'scenario_kashflow_publish_duplicates.rst',
     'scenario_kashflow_publish_files.rst',
