@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+from rawrest import finish, letters
 from rawsoap import call, document, line, new_account
 
 from mock_kashflow import ThreadedMockServer, create_app
@@ -149,7 +150,9 @@ def test_command_line_server_prints_working_credentials(tmp_path):
          str(tmp_path / "s.json")], stdout=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        lines = [process.stdout.readline() for _ in range(6)]
+        lines = []
+        while not lines or not lines[-1].startswith("Press Ctrl-C") and len(lines) < 20:
+            lines.append(process.stdout.readline())
         text = "".join(lines)
         username = re.search(r"Username\s+(\S+)", text).group(1)
         password = re.search(r"Password\s+(\S+)", text).group(1)
@@ -164,6 +167,15 @@ def test_command_line_server_prints_working_credentials(tmp_path):
                 time.sleep(0.1)
         assert reply.ok
         assert call(url, "GetSuppliers", username, password).ok
+        # The REST API at the address printed, with the memorable word printed.
+        rest_url = re.search(r"REST API\s+(\S+)", text).group(1)
+        word = re.search(r"Memorable word\s+(\S+)", text).group(1)
+        started = requests.post(f"{rest_url}/sessiontoken", timeout=10,
+                                json={"UserName": username, "Password": password})
+        assert started.status_code == 201, started.text
+        finished = finish(rest_url.removesuffix("/v2"), started.json()["TemporaryToken"],
+                          letters(word, started.json()["MemorableWordList"]))
+        assert finished.status_code == 200 and finished.json()["SessionToken"]
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -30,6 +30,7 @@ from kashflow.models import Payment
 from ..exceptions import SecretKeyError
 from ..models.connection import timeout
 from ..models.publication import (
+    CHECKED,
     NOT_SENT,
     UNCONFIRMED,
     file_ids,
@@ -332,6 +333,8 @@ class Run:
             return
         ids = file_ids(publication.attachment_ids, len(files))
         to_send = {NOT_SENT, UNCONFIRMED} if resend else {NOT_SENT}
+        if resend and UNCONFIRMED in ids:
+            self.confirm_files_held(files, ids)
         for index, attachment in enumerate(files):
             if ids[index] not in to_send:
                 continue
@@ -357,6 +360,22 @@ class Run:
                 if len(unconfirmed) == 1 else 'dext_kashflow.msg_files_unconfirmed',
                 files=', '.join(unconfirmed))
         publication.mark_files_done(bool(unconfirmed), warning)
+
+    def confirm_files_held(self, files, ids):
+        """Over REST, before sending again the files sent without an answer,
+        look at the document's files in KashFlow: one that did land is not
+        sent twice. (SOAP cannot list them: the publisher looked.)"""
+        if not hasattr(self.client, self.side.list_files):
+            return
+        held = set(self.call('lookup', self._kashflow, 'list_files',
+                self.publication.kashflow_number))
+        for index, attachment in enumerate(files):
+            if ids[index] == UNCONFIRMED and attachment.filename in held:
+                ids[index] = CHECKED
+                self.publication.add_log('attachment', 'ok', received=gettext(
+                        'dext_kashflow.msg_file_found_in_kashflow',
+                        file=attachment.filename))
+        self.publication.mark_files(','.join(ids))
 
     def credit(self):
         "Apply a customer credit note to the invoice it credits, if published"

@@ -23,6 +23,7 @@ class Side:
     partner_documents: str
     get_document: str
     attach_file: str
+    list_files: str  # the REST client's only (SOAP cannot list a document's files)
 
 
 SIDES = {
@@ -34,7 +35,7 @@ SIDES = {
         insert_partner='insert_supplier', insert_document='insert_receipt',
         insert_payment='insert_receipt_payment', list_partners='get_suppliers',
         partner_documents='get_receipts_for_supplier', get_document='get_receipt',
-        attach_file='attach_file_to_receipt'),
+        attach_file='attach_file_to_receipt', list_files='get_receipt_files'),
     'invoice': Side(
         kind='invoice', noun='customer', words='sale',
         partner_model='kashflow.customer', new_partner=Customer,
@@ -43,7 +44,7 @@ SIDES = {
         insert_partner='insert_customer', insert_document='insert_invoice',
         insert_payment='insert_invoice_payment', list_partners='get_customers',
         partner_documents='get_invoices_for_customer', get_document='get_invoice',
-        attach_file='attach_file_to_invoice'),
+        attach_file='attach_file_to_invoice', list_files='get_invoice_files'),
     }
 
 

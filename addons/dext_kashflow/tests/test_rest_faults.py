@@ -142,3 +142,45 @@ def test_a_new_supplier_and_a_credit_are_not_made_twice_after_a_lost_answer(book
     invoice, = [i for i in state['invoices']
         if i['InvoiceNumber'] == Model.get('account.invoice')(sale.id).kashflow_number]
     assert Decimal(invoice['AmountPaid']) == Decimal('120.00')
+
+
+@REST
+def test_a_file_that_landed_without_an_answer_is_not_sent_again(books):
+    """Over REST, Send Files Again looks at the document's files in KashFlow
+    first (SOAP cannot): the file whose answer was lost is there, so only
+    the one that did not land is sent."""
+    from proteus import Model
+    from trytond.tests.tools import set_user
+
+    from .tools import wait_until_resendable
+    bill = posted(books, books.bt, 'RF-FILES')
+    set_user(1)
+    Attachment = Model.get('ir.attachment')
+    Invoice = Model.get('account.invoice')
+    bill = Invoice(bill.id)
+    for name in ('landed.pdf', 'lost.pdf'):
+        Attachment(resource=bill, name=name, type='data',
+            data=b'%PDF-1.4 ' + name.encode()).save()
+    files = 'POST /purchases/<number>/files'
+    books.kashflow.fault(files, 'drop_after_write')  # landed, its answer lost
+    books.kashflow.fault(files, 'error_before')  # never got there, KashFlow said so late
+    set_user(books.users.publisher)
+    Invoice(bill.id).click('kashflow_publish')
+    bill = Invoice(bill.id)
+    assert (bill.kashflow_state, bill.kashflow_file_unconfirmed) == ('published', True)
+
+    def held():
+        state = books.kashflow.account(books.username)
+        return sorted(a['Filename'] for a in state['attachments']
+            if a.get('ReceiptNo') == bill.kashflow_number)
+    assert held() == ['landed.pdf']
+
+    wait_until_resendable(bill)
+    Invoice(bill.id).click('kashflow_resend_files')
+    bill = Invoice(bill.id)
+    assert (bill.kashflow_state, bill.kashflow_file_unconfirmed, bill.kashflow_warning) == (
+        'published', False, None)
+    assert held() == ['landed.pdf', 'lost.pdf']
+    found = [log.received_text for log in bill.kashflow_logs if log.action == 'attachment'
+        and 'not sent again' in (log.received_text or '')]
+    assert found == ['KashFlow has the file landed.pdf already: it was not sent again.']
