@@ -27,7 +27,9 @@ PRODUCT_TESTS = ("tests/browser/", "tests/test_run_product")
 LONGEST_FIRST = (
     "the running product",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst[rest]",
     "addons/dext_kashflow/tests/scenario_kashflow_bookkeeper.rst",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_currency.rst[rest]",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_faults.rst",
     "addons/dext_kashflow/tests/scenario_kashflow_publish.rst",
     "addons/dext_kashflow/tests/test_secrets.py",
