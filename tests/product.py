@@ -173,6 +173,22 @@ class Product:
         response.raise_for_status()
         return response.json()
 
+    def connect_over_soap(self) -> None:
+        """The Connect wizard over JSON-RPC, as the administrator: the company's connection
+        (made or reconnected) on the mock's SOAP API with the demo account printed."""
+        admin = self.session("admin")
+        wizard = "wizard.kashflow.connection.connect"
+        session_id, *_ = admin.call(f"{wizard}.create")
+        start = {"protocol": "soap", "url": self.mock_service, "confirmed": True}
+        credentials = {"username": self.printed("username"),
+                       "password": self.printed("password"),
+                       "autoauth_secret": self.printed("AutoAuth key")}
+        admin.call(f"{wizard}.execute", session_id, {}, "start")
+        admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
+        admin.call(f"{wizard}.execute", session_id,
+                   {"start": start, "credentials": credentials}, "connect")
+        admin.call(f"{wizard}.delete", session_id)
+
     def connection(self) -> dict[str, Any]:
         """The demo company's KashFlow connection, connected to the mock's demo account (by
         the Connect wizard over JSON-RPC, as the administrator, when no earlier test did it),
@@ -181,17 +197,7 @@ class Product:
         fields = ["state", "refresh_state", "refresh_summary", "last_refresh"]
         found = admin.search_read("kashflow.connection", [], ["id", *fields])
         if not (found and found[0]["state"] == "connected"):
-            wizard = "wizard.kashflow.connection.connect"
-            session_id, *_ = admin.call(f"{wizard}.create")
-            start = {"url": self.mock_service, "confirmed": True}
-            credentials = {"username": self.printed("username"),
-                           "password": self.printed("password"),
-                           "autoauth_secret": self.printed("AutoAuth key")}
-            admin.call(f"{wizard}.execute", session_id, {}, "start")
-            admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
-            admin.call(f"{wizard}.execute", session_id,
-                       {"start": start, "credentials": credentials}, "connect")
-            admin.call(f"{wizard}.delete", session_id)
+            self.connect_over_soap()
         # Connecting queues a refresh of the lists: the mappings need them.
         deadline = time.monotonic() + 120
         while True:

@@ -60,8 +60,7 @@ def replace(resource: str, number: int) -> Response:
     data = json_body()
     state = backend()
     with state.lock:
-        if account.find(kind.collection, "InvoiceNumber", number) is None:
-            raise missing(kind, number)
+        held(account, kind, number)
         sent = read_document(account, kind, data)
         if sent.number not in (None, number):
             raise invalid(f"Number cannot change: this is number {number}.")
@@ -118,17 +117,14 @@ def delete(resource: str, number: int) -> tuple[str, int]:
     kind = kind_of(resource)
     state = backend()
     with state.lock:
-        if account.find(kind.collection, "InvoiceNumber", number) is None:
-            raise missing(kind, number)
+        held(account, kind, number)
         documents.delete_document(account, kind, number)
         state.commit(account)
     return "", 204
 
 
 def shown(account: Account, kind: Kind, number: int) -> dict:
-    record = account.find(kind.collection, "InvoiceNumber", number)
-    if record is None:
-        raise missing(kind, number)
+    record = held(account, kind, number)
     return shapes.document(account, kind.collection, record,
                            payments_of(account, kind, number))
 
@@ -136,6 +132,14 @@ def shown(account: Account, kind: Kind, number: int) -> dict:
 def payments_of(account: Account, kind: Kind, number: int) -> list[dict]:
     return [p for p in account.payments
             if p.get("kind") == kind.noun and p["PayInvoice"] == number]
+
+
+def held(account: Account, kind: Kind, number: int) -> dict:
+    """The account's purchase or invoice with this number, or a 404."""
+    record = account.find(kind.collection, "InvoiceNumber", number)
+    if record is None:
+        raise missing(kind, number)
+    return record
 
 
 def missing(kind: Kind, number: int) -> RestError:

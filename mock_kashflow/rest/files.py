@@ -18,7 +18,7 @@ from ..exceptions import KashFlowError
 from ..models import Account
 from ..schema import Record
 from . import backend, blueprint
-from .documents import kind_of, missing
+from .documents import held, kind_of
 from .errors import invalid
 from .login import current_account
 
@@ -38,8 +38,7 @@ def upload(resource: str, number: int) -> tuple[Response, int]:
     filename = sent.filename or ""
     state = backend()
     with state.lock:
-        if account.find(kind.collection, "InvoiceNumber", number) is None:
-            raise missing(kind, number)
+        held(account, kind, number)
         try:
             file_id = documents.attach_file(
                 account, kind, number, base64.b64encode(content).decode("ascii"),
@@ -58,8 +57,7 @@ def list_files(resource: str, number: int) -> Response:
     account = current_account()
     kind = kind_of(resource)
     with backend().lock:
-        if account.find(kind.collection, "InvoiceNumber", number) is None:
-            raise missing(kind, number)
+        held(account, kind, number)
         return jsonify(files_of(account, kind.file_key, number))
 
 

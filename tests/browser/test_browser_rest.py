@@ -51,21 +51,8 @@ def back_to_soap(product: Product) -> Iterator[None]:
     """After the test, the connection over SOAP again (by the Connect wizard over JSON-RPC),
     as the rest of the session expects it."""
     yield
-    if protocol(product) == "soap":
-        return
-    credentials = demo_credentials(product)
-    admin = product.session("admin")
-    wizard = "wizard.kashflow.connection.connect"
-    # (Without a record, the wizard reconnects the company's connection.)
-    session_id, *_ = admin.call(f"{wizard}.create")
-    start = {"protocol": "soap", "url": product.mock_service, "confirmed": True}
-    secrets = {"username": credentials.username, "password": credentials.password,
-               "autoauth_secret": credentials.api_key}
-    admin.call(f"{wizard}.execute", session_id, {}, "start")
-    admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
-    admin.call(f"{wizard}.execute", session_id, {"start": start, "credentials": secrets},
-               "connect")
-    admin.call(f"{wizard}.delete", session_id)
+    if protocol(product) != "soap":
+        product.connect_over_soap()
     assert protocol(product) == "soap"
 
 

@@ -257,14 +257,13 @@ class Run:
         # payment step finds it done (or, after a lost answer, looks).
         payment = (self.payment_to_send()
             if self.client.pays_with_document else None)
-        with_payment = [payment] if payment else []
+        sent, with_payment = asdict(document), []
         if payment:
             publication.mark_payment_sent()
+            sent['payment'], with_payment = asdict(payment), [payment]
         checkpoint(publication)
         number = self.call('send', self._kashflow, 'insert_document', document,
-            *with_payment, sent=asdict(document) | (
-                {'payment': asdict(payment)} if payment else {}),
-            unapplied='document')
+            *with_payment, sent=sent, unapplied='document')
         publication.mark_document(number)
         if payment:
             publication.mark_payment(-1)
