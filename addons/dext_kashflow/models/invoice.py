@@ -36,7 +36,7 @@ from ..publishing.slices import (
 from ..publishing.tasks import TASK_SIZE, plan_tasks, publish_order, read_to_publish
 from ..publishing.timing import timed
 from .invoice_line import LINE_FIELDS
-from .publication import CLAIM_TIMEOUT, FAILURES
+from .publication import FAILURES, claim_timeout
 from .rule import DESTINATIONS, RULE_FIELDS
 
 KASHFLOW_STATES = [
@@ -608,6 +608,8 @@ class Invoice(metaclass=PoolMeta):
     def kashflow_publish_now(cls, invoices):
         """Publish each invoice (run by the queue), oldest first, so that
         KashFlow's numbers follow the dates"""
+        Publication = Pool().get('kashflow.publication')
+        Publication.mark_taken([int(i) for i in invoices])
         with timed('task'), without_check_access(), Batch() as batch:
             ordered = sorted(browse_sliced(cls, invoices),
                 key=publish_order)
@@ -665,7 +667,7 @@ class Invoice(metaclass=PoolMeta):
         for invoice in invoices:
             publication = publications.get(invoice.id)
             if publication and publication.claimed_at and (
-                    dt.datetime.now() - publication.claimed_at < CLAIM_TIMEOUT):
+                    dt.datetime.now() - publication.claimed_at < claim_timeout()):
                 raise PublishError(gettext(
                         'dext_kashflow.msg_clear_running', invoice=invoice.rec_name))
         return publications

@@ -7,6 +7,7 @@ sent": a publication left "sending" is looked up in KashFlow before anything
 is sent again.
 """
 import datetime as dt
+import logging
 
 import trytond.config as config
 from sql import Column, Literal
@@ -16,9 +17,12 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .publication_log import to_text
+
+logger = logging.getLogger(__name__)
 
 STATES = [
     ('queued', "To Publish"),
@@ -42,7 +46,8 @@ FAILURES = [
 # without an answer, found in KashFlow by the publisher, or else KashFlow's id
 # of the file.
 NOT_SENT, UNCONFIRMED, CHECKED = '', '?', '!'
-# A "sending" claim older than this is taken to have died with its worker.
+# A "sending" claim older than this is taken to have died with its worker,
+# as is a queued document whose task a worker took that long ago.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 # Waits between automatic retries of a document KashFlow could not take.
 RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60, 240)]
@@ -60,6 +65,12 @@ def retry_delays():
     if not value.strip():
         return RETRY_DELAYS
     return [dt.timedelta(seconds=float(s)) for s in value.split(',')]
+
+
+def claim_timeout():
+    "[dext_kashflow] claim_timeout (seconds), or CLAIM_TIMEOUT"
+    seconds = config.getfloat('dext_kashflow', 'claim_timeout', default=None)
+    return dt.timedelta(seconds=seconds) if seconds else CLAIM_TIMEOUT
 
 
 def late_write_margin():
@@ -126,6 +137,9 @@ class Publication(ModelSQL, ModelView):
         help="What had to be changed to fit KashFlow, e.g. a reference cut to "
         "KashFlow's length.")
     claimed_at = fields.DateTime("Claimed At", readonly=True)
+    taken_at = fields.DateTime(
+        "Taken At", readonly=True,
+        help="When a worker took the task that publishes it.")
     attempts = fields.Integer("Attempts", readonly=True)
     next_attempt = fields.DateTime("Next Attempt", readonly=True)
     logs = fields.One2Many(
@@ -254,12 +268,39 @@ class Publication(ModelSQL, ModelView):
 
     @classmethod
     def requeue(cls, publications):
-        "Publish again those that failed or were cleared, and no run holds"
-        publications = [p for p in publications
-            if p.state in {'cleared', 'failed'} and not p.claimed_at]
+        """Publish again those that failed or were cleared, or whose task
+        died with its worker, and no run holds"""
+        publications = [p for p in publications if not p.claimed_at and (
+                p.state in {'cleared', 'failed'}
+                or (p.state == 'queued' and p.taken_at))]
         for publication in publications:
-            publication._set(state='queued', next_attempt=None)
+            publication._set(state='queued', next_attempt=None, taken_at=None)
         cls.save(publications)
+
+    @classmethod
+    def mark_taken(cls, invoice_ids):
+        """A worker took the task that publishes these invoices: those still
+        "To Publish" are published again if it dies before their turn (the
+        queue does not run a task twice), once the claim timeout has passed.
+        Committed at once, in a transaction of its own, so that it outlives
+        the task; best effort: another task holding the same rows has
+        stamped them."""
+        if not invoice_ids:
+            return
+        table = cls.__table__()
+        transaction = Transaction()
+        try:
+            with transaction.new_transaction() as stamp:
+                cursor = stamp.connection.cursor()
+                for part in grouped_slice(invoice_ids):
+                    cursor.execute(*table.update(
+                            [table.taken_at], [CurrentTimestamp()],
+                            where=table.invoice.in_(list(part))
+                            & (table.state == 'queued')))
+                stamp.commit()
+        except backend.DatabaseOperationalError:
+            logger.info("publications %s: taken by another task too",
+                invoice_ids[:5])
 
     def show_problems(self, problems):
         """The problems a check found, in place of what an earlier attempt
@@ -294,7 +335,7 @@ class Publication(ModelSQL, ModelView):
                     [now, table.attempts + Literal(1)],
                     where=(table.id == self.id)
                     & ((table.claimed_at == None)  # noqa: E711
-                        | (table.claimed_at < now - CLAIM_TIMEOUT))))
+                        | (table.claimed_at < now - claim_timeout()))))
         except backend.DatabaseOperationalError:
             # Another transaction changed the row since ours began: it is
             # claiming (or running) this publication.
@@ -312,6 +353,7 @@ class Publication(ModelSQL, ModelView):
         run that claimed them died (its claim lapsed), and the next run looks
         in KashFlow for what it may have sent before sending anything"""
         now = now or dt.datetime.now()
+        timeout = claim_timeout()
         return [['OR', [
                     ('state', 'in', ['failed', 'sending']),
                     ('failure', 'in', ['unavailable', 'unclear']),
@@ -322,7 +364,11 @@ class Publication(ModelSQL, ModelView):
                     ('next_attempt', '<=', now),
                     ], [
                     ('state', '=', 'sending'),
-                    ('claimed_at', '<', now - CLAIM_TIMEOUT),
+                    ('claimed_at', '<', now - timeout),
+                    ], [
+                    # Its task died with the worker that took it.
+                    ('state', '=', 'queued'),
+                    ('taken_at', '<', now - timeout),
                     ]]]
 
     def retry_delay(self):
@@ -421,7 +467,7 @@ class Publication(ModelSQL, ModelView):
         if self.state == 'sending':
             self._set(failure=self.failure or 'unclear')
         else:
-            self._set(state='queued', failure=None, hint=None)
+            self._set(state='queued', failure=None, hint=None, taken_at=None)
         self._set(message=message, next_attempt=until, claimed_at=None)
 
     def mark_crashed(self):

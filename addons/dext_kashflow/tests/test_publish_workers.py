@@ -32,38 +32,67 @@ SUPPLIERS = ["BT Business", "Office Supplies Direct"]
 PAUSE = 4  # seconds: the rate limit's pause, the workers' setting
 
 
+CLAIM_TIMEOUT = 3  # seconds: how long a dead worker's documents wait
+
+
+class Workers:
+    """trytond-worker processes on the test database, each in a process
+    group of its own (the worker and its process pool)"""
+
+    def __init__(self, database_name, folder):
+        import trytond.config as config
+
+        self.database_name = database_name
+        self.folder = folder
+        self.env = {k: v for k, v in os.environ.items()
+            if not k.startswith('TRYTOND_')}
+        self.env.update({
+                'TRYTOND_DATABASE__URI': config.get('database', 'uri'),
+                'TRYTOND_QUEUE__WORKER': 'True',
+                'TRYTOND_DEXT_KASHFLOW__SECRET_KEYS': config.get(
+                    'dext_kashflow', 'secret_keys'),
+                'TRYTOND_DEXT_KASHFLOW__RATE_LIMIT_PAUSE': str(PAUSE),
+                'TRYTOND_DEXT_KASHFLOW__RETRY_DELAYS': '1',
+                'TRYTOND_DEXT_KASHFLOW__CLAIM_TIMEOUT': str(CLAIM_TIMEOUT),
+                'TRYTOND_DEXT_KASHFLOW__LATE_WRITE_MARGIN': '1',
+                })
+        self.processes = []
+        self.logs = []
+
+    def start(self, count):
+        worker = Path(sys.executable).parent / 'trytond-worker'
+        for _ in range(count):
+            log = self.folder / f'worker-{len(self.logs) + 1}.log'
+            self.logs.append(log)
+            self.processes.append(subprocess.Popen(
+                    [str(worker), '-vv', '-d', self.database_name, '-n', '1'],
+                    env=self.env, stdout=log.open('w'),
+                    stderr=subprocess.STDOUT, start_new_session=True))
+
+    def stop(self, sig=signal.SIGTERM):
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, sig)
+        for process in self.processes:
+            process.wait(timeout=30)
+        self.processes.clear()
+
+
 @pytest.fixture
 def workers(connected_books, tmp_path):
     """Two trytond-worker processes on the test database; the test process
     queues work for them ([queue] worker = True), as trytond does"""
     import trytond.config as config
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith('TRYTOND_')}
-    env.update({
-            'TRYTOND_DATABASE__URI': config.get('database', 'uri'),
-            'TRYTOND_QUEUE__WORKER': 'True',
-            'TRYTOND_DEXT_KASHFLOW__SECRET_KEYS': config.get(
-                'dext_kashflow', 'secret_keys'),
-            'TRYTOND_DEXT_KASHFLOW__RATE_LIMIT_PAUSE': str(PAUSE),
-            'TRYTOND_DEXT_KASHFLOW__RETRY_DELAYS': '1',
-            })
-    worker = Path(sys.executable).parent / 'trytond-worker'
-    logs = [tmp_path / f'worker-{i}.log' for i in (1, 2)]
-    processes = [subprocess.Popen(
-            [str(worker), '-vv', '-d', connected_books.database_name, '-n', '1'],
-            env=env, stdout=log.open('w'), stderr=subprocess.STDOUT,
-            start_new_session=True)
-        for log in logs]
+    found = Workers(connected_books.database_name, tmp_path)
+    found.start(2)
     config.set('queue', 'worker', 'True')
     try:
-        yield logs
+        yield found
     finally:
         config.set('queue', 'worker', 'False')
         # Each worker and its process pool, which hold database connections.
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=30)
+        found.stop()
 
 
 def posted_bills(books, count):
@@ -151,7 +180,7 @@ def test_two_workers_and_a_click_never_send_a_document_twice(
         for i in Invoice.find([('id', 'in', [i.id for i in invoices])])}
     assert shown == {r: ('published', numbers[r]) for r in references}
     # Both workers took part.
-    for log in workers:
+    for log in workers.logs:
         assert '<Task ' in log.read_text(), log.read_text()[-2000:]
 
 
@@ -199,3 +228,51 @@ def test_what_the_pause_held_is_published_when_it_ends(connected_books, workers)
     receipts = books.kashflow.account(books.username)['receipts']
     assert sorted(r['CustomerReference'] for r in receipts) == [
         f'WORKERS-{n:02d}' for n in range(6)]
+
+
+def test_what_a_killed_worker_held_is_published_once(connected_books, workers):
+    """A worker dies in the middle of a task (its machine is switched off):
+    the document it was sending and those of its task it had not reached are
+    published by the cron's next look, each once."""
+    from proteus import Model, Wizard
+    from trytond.tests.tools import set_user
+
+    from .tools import in_transaction, set_setting
+
+    books = connected_books
+    Invoice = Model.get('account.invoice')
+    # One supplier's bills: one task, which one worker takes.
+    invoices = [i for i in posted_bills(books, 8) if i.party.name == SUPPLIERS[0]]
+    ids = [i.id for i in invoices]
+
+    def states():
+        return sorted(i.kashflow_state for i in Invoice.find([('id', 'in', ids)]))
+
+    books.kashflow.fault('*', 'delay', times=10**6, delay_ms=700)
+    set_user(books.users.publisher)
+    publish = Wizard('kashflow.publish', invoices)
+    publish.execute('publish')
+    deadline = time.monotonic() + 30
+    while 'published' not in states() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers.stop(signal.SIGKILL)
+    books.kashflow.clear_faults()
+    left = states()
+    assert 'published' in left and 'queued' in left, left
+
+    # Nothing more happens until the cron looks, after the claim timeout.
+    set_setting('claim_timeout', CLAIM_TIMEOUT)
+    try:
+        workers.start(1)
+        time.sleep(CLAIM_TIMEOUT + 1)
+        assert states() == left
+        in_transaction(lambda pool: pool.get('account.invoice').kashflow_retry_due())
+        deadline = time.monotonic() + 60
+        while states() != ['published'] * 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        set_setting('claim_timeout', None)
+    assert states() == ['published'] * 4
+    receipts = books.kashflow.account(books.username)['receipts']
+    assert sorted(r['CustomerReference'] for r in receipts) == sorted(
+        i.reference for i in invoices)
