@@ -21,7 +21,7 @@ import zeep.wsdl
 
 from . import convert
 from .convert import Builder, Raw, items, plain
-from .errors import NotFoundError, UnclearOutcomeError, error_from_status
+from .errors import IPNotAllowedError, NotFoundError, UnclearOutcomeError, error_from_status
 from .failures import WIRE_ERRORS, no_status, translate
 from .list_reader import ListCall, Listed, ListFigures, ListReader, answer_digest
 from .models import (
@@ -104,6 +104,10 @@ class KashFlowClient:
     on a button: the caller's queue does the retries. The client follows no redirect and
     speaks only http and https. home_currency: the account's own currency (its documents'
     amounts in any other are sent as amounts in that currency, ValuesInCurrency).
+    autoauth_key: the account's AutoAuth key; given, a call that KashFlow refuses because
+    this machine's address is not in the access list (another worker's machine, a new
+    address) adds the address with AutoAuth, as at Connect, and is made again, once; an
+    AutoAuthError says when AutoAuth could not add it.
     """
 
     # A payment is its own call here (KashFlowRestClient sends it with its document).
@@ -114,12 +118,13 @@ class KashFlowClient:
                  app_name: str = "dext-kashflow", session: requests.Session | None = None, *,
                  sleep: Callable[[float], None] = time.sleep,
                  max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-                 home_currency: str = "GBP") -> None:
+                 home_currency: str = "GBP", autoauth_key: str | None = None) -> None:
         if not timeout or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         install_redaction()
         self.username = username
         self._password = password  # kept out of repr() and of every message
+        self._autoauth_key = autoauth_key  # likewise
         self.url = url
         self.app_name = app_name
         self.timeout = timeout
@@ -197,6 +202,15 @@ class KashFlowClient:
                 raise error_from_status(operation, raw.get("StatusDetail"))
             raise no_status(operation, status, write)
 
+        try:
+            return self._retry.run(attempt, operation)
+        except IPNotAllowedError:
+            if not self._autoauth_key or operation == "AutoAuthIP":
+                raise
+        # KashFlow refused the call at the door, before reading it: a write was not applied,
+        # and is sent again once AutoAuth has let this machine in.
+        logger.info("KashFlow does not know this machine's address: adding it with AutoAuth")
+        self.auto_auth_ip(self._autoauth_key)
         return self._retry.run(attempt, operation)
 
     def _list(self, operation: str, to_model: Callable[[Raw], T]) -> list[T]:

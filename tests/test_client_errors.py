@@ -67,6 +67,41 @@ def test_a_restricted_account_lets_us_in_after_autoauth(mock_server, sleeps):
     assert len(client.get_suppliers()) == 7
 
 
+def test_a_machine_the_account_does_not_know_is_let_in_with_the_autoauth_key(
+        mock_server, sleeps):
+    """A worker on another machine than the one that connected: its first call is refused
+    for its address, the client lets it in with AutoAuth and makes the call again; a write
+    refused at the door is sent again, and lands once."""
+    account = new_account(mock_server.url, open_ips=False)  # restricted, empty list
+    client = client_for(account, sleeps, app_name="Dext worker",
+                        autoauth_key=account.autoauth_key)
+    assert len(client.get_suppliers()) == 7
+    assert account.state()["access_list"] == [{"ip": "127.0.0.1", "comment": "Dext worker"}]
+    assert sleeps == []
+
+    account.settings(access_list=[])  # an administrator empties the list
+    supplier = client.get_suppliers()[0]
+    number = client.insert_receipt(Document(
+        party_id=supplier.id, date=dt.date(2026, 1, 5), reference="LET-IN-1",
+        lines=[DocumentLine(D(1), "Calls", D("10.00"), 0, D(20), D("2.00"))]))
+    receipts = account.state()["receipts"]
+    assert [(r["InvoiceNumber"], r["CustomerReference"]) for r in receipts] == [
+        (number, "LET-IN-1")]
+
+    # AutoAuth switched off in KashFlow: the client says that AutoAuth could not let it in.
+    account.settings(access_list=[], autoauth_enabled=False)
+    with pytest.raises(AutoAuthError, match="Enable AutoAuth"):
+        client.get_suppliers()
+    assert account.state()["access_list"] == []
+
+
+def test_without_the_autoauth_key_a_refused_address_stays_refused(mock_server, sleeps):
+    account = new_account(mock_server.url, open_ips=False)
+    with pytest.raises(IPNotAllowedError):
+        client_for(account, sleeps).get_suppliers()
+    assert account.state()["access_list"] == []
+
+
 def test_a_wrong_autoauth_key(mock_server, sleeps):
     account = new_account(mock_server.url, open_ips=False)
     client = client_for(account, sleeps)

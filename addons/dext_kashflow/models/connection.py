@@ -245,11 +245,14 @@ class Connection(ConnectionSecrets, ModelSQL, ModelView):
         if interactive:
             options['max_retries'] = 0
         if connection.protocol == 'rest':
-            return KashFlowRestClient(username or '',
-                self.secret('password') or '',
-                self.secret('memorable_word_secret') or '', **options)
-        return KashFlowClient(
-            username or '', self.secret('password') or '', **options)
+            secrets = self.secrets('password', 'memorable_word_secret')
+            return KashFlowRestClient(username or '', secrets['password'] or '',
+                secrets['memorable_word_secret'] or '', **options)
+        secrets = self.secrets('password', 'autoauth_secret')
+        # With the AutoAuth key, a worker on a machine KashFlow does not know
+        # yet lets itself in, as Connect did for the server.
+        return KashFlowClient(username or '', secrets['password'] or '',
+            autoauth_key=secrets['autoauth_secret'] or None, **options)
 
     def check_connected(self):
         if self.state == 'expired':

@@ -191,9 +191,13 @@ class ConnectionSecrets:
 
     def secret(self, name):
         "The plain password or API key: for this module's code, never a client"
-        token = self._read_tokens([self.id]).get(self.id, {}).get(name)
+        return self.secrets(name)[name]
+
+    def secrets(self, *names):
+        "The plain secrets of names, by name, read together"
+        tokens = self._read_tokens([self.id]).get(self.id, {})
         try:
-            return encryption.decrypt(token)
+            return {name: encryption.decrypt(tokens.get(name)) for name in names}
         except (encryption.NoKeyError, encryption.UnreadableSecretError) as error:
             logger.warning("KashFlow connection %s: %s", self.id, error)
             raise SecretKeyError(gettext(
