@@ -26,6 +26,7 @@ PRODUCT_TESTS = ("tests/browser/", "tests/test_run_product")
 # scenario of 200 documents to start last and run alone at the end of the pass.
 LONGEST_FIRST = (
     "the running product",
+    "tests/test_compose_podman.py",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst[rest]",
     "addons/dext_kashflow/tests/scenario_kashflow_bookkeeper.rst",

@@ -83,19 +83,21 @@ class RpcError(Exception):
 class TrytonSession:
     """A user logged in over JSON-RPC, to look at what the web client saved."""
 
-    def __init__(self, base_url: str, login: str, password: str) -> None:
-        self.url = f"{base_url}/{DATABASE}/rpc/"
+    def __init__(self, base_url: str, login: str, password: str,
+                 database: str = DATABASE) -> None:
+        self.url = f"{base_url}/{database}/rpc/"
         uid, session, *_ = rpc(self.url, "common.db.login", login, {"password": password},
                                "en")
         self.auth = "Session " + base64.b64encode(f"{login}:{uid}:{session}".encode()).decode()
         self.context = rpc(self.url, "model.res.user.get_preferences", True, {},
                            auth=self.auth)
 
-    def call(self, method: str, *params: Any) -> Any:
-        """model.<name>.<method> with the user's context added last; errors raise RpcError."""
+    def call(self, method: str, *params: Any, context: dict[str, Any] | None = None) -> Any:
+        """model.<name>.<method> with the user's context (and context) added last; errors
+        raise RpcError."""
         response = requests.post(self.url, timeout=60, headers={"Authorization": self.auth},
                                  json={"id": 1, "method": method,
-                                       "params": [*params, self.context]})
+                                       "params": [*params, {**self.context, **(context or {})}]})
         response.raise_for_status()
         body = response.json()
         if body.get("error"):
@@ -176,18 +178,9 @@ class Product:
     def connect_over_soap(self) -> None:
         """The Connect wizard over JSON-RPC, as the administrator: the company's connection
         (made or reconnected) on the mock's SOAP API with the demo account printed."""
-        admin = self.session("admin")
-        wizard = "wizard.kashflow.connection.connect"
-        session_id, *_ = admin.call(f"{wizard}.create")
-        start = {"protocol": "soap", "url": self.mock_service, "confirmed": True}
-        credentials = {"username": self.printed("username"),
-                       "password": self.printed("password"),
-                       "autoauth_secret": self.printed("AutoAuth key")}
-        admin.call(f"{wizard}.execute", session_id, {}, "start")
-        admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
-        admin.call(f"{wizard}.execute", session_id,
-                   {"start": start, "credentials": credentials}, "connect")
-        admin.call(f"{wizard}.delete", session_id)
+        connect_over_soap(self.session("admin"), self.mock_service, {
+            "username": self.printed("username"), "password": self.printed("password"),
+            "autoauth_secret": self.printed("AutoAuth key")})
 
     def connection(self) -> dict[str, Any]:
         """The demo company's KashFlow connection, connected to the mock's demo account (by
@@ -278,6 +271,21 @@ class ProductRunner:
             cluster = self.product.postgres_cluster()
             if cluster and not Path(cluster).is_relative_to(self.var):
                 shutil.rmtree(cluster, ignore_errors=True)
+
+
+def connect_over_soap(admin: TrytonSession, service_url: str,
+                      credentials: dict[str, str]) -> None:
+    """The Connect wizard, step by step as the administrator clicks it: the company's
+    connection (made or reconnected) on KashFlow's SOAP API at service_url, with credentials
+    ({"username", "password", "autoauth_secret"})."""
+    wizard = "wizard.kashflow.connection.connect"
+    session_id, *_ = admin.call(f"{wizard}.create")
+    start = {"protocol": "soap", "url": service_url, "confirmed": True}
+    admin.call(f"{wizard}.execute", session_id, {}, "start")
+    admin.call(f"{wizard}.execute", session_id, {"start": start}, "check_steps")
+    admin.call(f"{wizard}.execute", session_id,
+               {"start": start, "credentials": credentials}, "connect")
+    admin.call(f"{wizard}.delete", session_id)
 
 
 def new_supplier_invoice(user: TrytonSession, template: str = "BT-2291-0031") -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from debian import apt_install, can_install
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -39,14 +40,9 @@ def docker_compose() -> str:
     """Debian's docker-compose; installed here (as root) on a new machine."""
     found = shutil.which("docker-compose")
     if found is None:
-        if os.geteuid() != 0:
+        if not can_install():
             pytest.fail("docker-compose is missing: apt-get install docker-compose (as root)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
-                   "docker-compose"]
-        if subprocess.run(install, env=env).returncode != 0:  # stale package lists
-            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-            subprocess.run(install, env=env, check=True)
+        apt_install("docker-compose")
         found = shutil.which("docker-compose")
     assert found, "docker-compose did not install"
     return found

@@ -1,7 +1,7 @@
 """Browser tests: a real headless Chromium drives sao and the mock KashFlow's pages.
 
-- Debian's chromium and chromium-driver (installed here with apt-get as root when missing;
-  Selenium is given /usr/bin/chromedriver, so Selenium Manager downloads nothing);
+- Debian's chromium and chromium-driver (tests/chromium.py: installed with apt-get as root
+  when missing);
 - the running product from tests/conftest.py (`bash scripts/run` once per session);
 - `admin` and `plain_user`: a new browser each, logged in to sao (see sao.py for the helpers);
 - `kashflow_web`: the mock KashFlow's pages in a second tab of the administrator's browser;
@@ -20,46 +20,25 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from chromium import installed_chromedriver, new_chromium
 from product import REPO, Product
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from .flows import account_mappings, connect, connections, demo_credentials
 from .kashflow_web import KashFlowWeb
 from .sao import Sao, Screenshots
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = REPO / "var" / "browser-tests"
-# Headless on this machine: without the background-networking switches Chromium's own
-# connections are refused and it stalls; a fresh profile per browser.
-CHROMIUM_SWITCHES = ["--headless", "--no-sandbox", "--disable-gpu",
-                     "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                     "--window-size=1400,900", "--lang=en-GB"]
 
 
 @pytest.fixture(scope="session")
 def chromedriver() -> Path:
-    """Debian's Chromium and its driver, installed with apt-get (as root) when missing."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        if os.geteuid() != 0:
-            pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (as root)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
-                   "chromium", "chromium-driver"]
-        if subprocess.run(install, env=env).returncode != 0:  # stale package lists
-            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-            subprocess.run(install, env=env, check=True)
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "chromium did not install"
-    return CHROMEDRIVER
+    return installed_chromedriver()
 
 
 @pytest.fixture(scope="session")
@@ -80,14 +59,7 @@ class Browsers:
         self.pages: list[Sao] = []
 
     def new(self) -> WebDriver:
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        profile = self.profiles / f"profile-{len(self.drivers)}"
-        for switch in [*CHROMIUM_SWITCHES, f"--user-data-dir={profile}"]:
-            options.add_argument(switch)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service(executable_path=str(self.chromedriver)),
-                                  options=options)
+        driver = new_chromium(self.chromedriver, self.profiles / f"profile-{len(self.drivers)}")
         self.drivers.append(driver)
         return driver
 
