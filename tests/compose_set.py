@@ -117,6 +117,7 @@ class ComposeSet:
         assert self.wait_exit("init", timeout=600) == 0, self.logs("init")
         self.compose("up", "-d", DEXT_WORKERS=str(workers))
         self.wait_healthy("trytond", timeout=120)
+        self.wait_healthy("mock", timeout=60)
 
     def scale_workers(self, workers: int) -> None:
         """`DEXT_WORKERS=n podman-compose up -d`: the new worker containers start; the init

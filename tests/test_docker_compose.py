@@ -1,11 +1,9 @@
-"""docker-compose.yml, checked the way this machine can: `docker-compose config`.
+"""docker-compose.yml, read the way Docker reads it: Debian's `docker-compose config`.
 
-No Docker engine runs here, so the images are not built nor started; what is checked is that
-Debian's docker-compose accepts the file, and that it wires what the production-like run needs:
+That it accepts the file, and that the file wires what the production-like run needs:
 PostgreSQL, the one-shot init, trytond with the web client, the queue worker, the cron and the
 mock, all configured by environment variables (trytond reads TRYTOND_<SECTION>__<OPTION>).
-The run itself was emulated outside Docker (same environment, gunicorn, worker, cron, init
-script against PostgreSQL); see docker/README.md.
+The set itself is built and run by tests/test_compose_podman.py, under Podman.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ dump of the database alone does not reveal the secrets:
     [dext_kashflow]
     secret_keys = <newest key>, <older key>...
 
-(or TRYTOND_DEXT_KASHFLOW__SECRET_KEYS). The first key encrypts; every key
+(or TRYTOND_DEXT_KASHFLOW__SECRET_KEYS), or from a file that holds them
+(secret_keys_file, TRYTOND_DEXT_KASHFLOW__SECRET_KEYS_FILE: a Docker secret,
+for example) when secret_keys is not set. The first key encrypts; every key
 decrypts, so a new key can be put first while the old ones still read what
 was stored with them (see the developer guide: rotating the keys).
 """
@@ -39,7 +41,23 @@ def new_key():
 def configured_keys():
     "The configured keys, newest first"
     value = config.get(SECTION, OPTION, default='') or ''
+    if not value.strip():
+        value = _keys_file()
     return [k for k in _SEPARATORS.split(value) if k]
+
+
+def _keys_file():
+    "What the keys file holds; nothing when it is not set or cannot be read"
+    path = config.get(SECTION, f'{OPTION}_file', default='') or ''
+    if not path.strip():
+        return ''
+    try:
+        with open(path.strip(), encoding='ascii') as keys:
+            return keys.read()
+    except (OSError, ValueError) as error:
+        logger.warning("The KashFlow encryption keys file %s cannot be read: %s",
+            path, error.__class__.__name__)
+        return ''
 
 
 def has_key():

@@ -271,6 +271,30 @@ def test_without_an_encryption_key(connected_books, all_logs, monkeypatch):
         connection.click('refresh')
 
 
+def test_keys_from_a_file(tmp_path, caplog):
+    """The keys in a file (a Docker secret), when the setting itself is empty;
+    a file that cannot be read counts as no key, said in the log without
+    anything of the file."""
+    from .. import encryption
+    from .tools import set_setting
+
+    new, old = encryption.new_key(), encryption.new_key()
+    keys = tmp_path / 'kashflow-keys'
+    keys.write_text(f'{new}\n{old}\n')
+    saved = encryption.configured_keys()
+    set_setting('secret_keys', '')
+    try:
+        set_setting('secret_keys_file', keys)
+        assert encryption.configured_keys() == [new, old]
+        set_setting('secret_keys_file', tmp_path / 'missing')
+        assert encryption.configured_keys() == []
+        assert "keys file" in caplog.text and "FileNotFoundError" in caplog.text
+    finally:
+        set_setting('secret_keys_file', None)
+        set_setting('secret_keys', ','.join(saved))
+    assert encryption.configured_keys() == saved
+
+
 def test_keys_rotate(connected_books, monkeypatch):
     import trytond.config as config
     from proteus import Model
