@@ -30,8 +30,10 @@ from product import REPO, free_port
 TEST_FILES = REPO / "docker" / "test"
 COMPOSE_FILES = [REPO / "docker-compose.yml", TEST_FILES / "compose.podman.yml",
                  TEST_FILES / "compose.test.yml"]
+# With their recommended packages, as tried on these machines; the network's firewall rules
+# need iptables.
 PACKAGES = ("podman", "podman-compose", "runc", "debootstrap", "catatonit", "netavark",
-            "aardvark-dns", "uidmap", "slirp4netns", "fuse-overlayfs")
+            "aardvark-dns", "iptables", "uidmap", "slirp4netns", "fuse-overlayfs")
 COMMANDS = ("podman", "podman-compose", "runc", "debootstrap")
 
 
@@ -43,7 +45,7 @@ def podman_ready() -> str | None:
     if not can_install():
         return "Podman is not installed, and only root can install it (apt-get install " \
                + " ".join(PACKAGES) + ")"
-    apt_install(*PACKAGES)
+    apt_install(*PACKAGES, recommends=True)
     missing = [c for c in COMMANDS if not shutil.which(c)]
     return f"apt-get did not install {', '.join(missing)}" if missing else None
 
