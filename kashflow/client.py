@@ -21,7 +21,13 @@ import zeep.wsdl
 
 from . import convert
 from .convert import Builder, Raw, items, plain
-from .errors import IPNotAllowedError, NotFoundError, UnclearOutcomeError, error_from_status
+from .errors import (
+    AutoAuthError,
+    IPNotAllowedError,
+    NotFoundError,
+    UnclearOutcomeError,
+    error_from_status,
+)
 from .failures import WIRE_ERRORS, no_status, translate
 from .list_reader import ListCall, Listed, ListFigures, ListReader, answer_digest
 from .models import (
@@ -106,8 +112,8 @@ class KashFlowClient:
     amounts in any other are sent as amounts in that currency, ValuesInCurrency).
     autoauth_key: the account's AutoAuth key; given, a call that KashFlow refuses because
     this machine's address is not in the access list (another worker's machine, a new
-    address) adds the address with AutoAuth, as at Connect, and is made again, once; an
-    AutoAuthError says when AutoAuth could not add it.
+    address) adds the address with AutoAuth, as at Connect, and is made again, once; when
+    AutoAuth cannot add it, the IPNotAllowedError is raised from the AutoAuthError.
     """
 
     # A payment is its own call here (KashFlowRestClient sends it with its document).
@@ -204,13 +210,17 @@ class KashFlowClient:
 
         try:
             return self._retry.run(attempt, operation)
-        except IPNotAllowedError:
+        except IPNotAllowedError as refused:
             if not self._autoauth_key or operation == "AutoAuthIP":
                 raise
-        # KashFlow refused the call at the door, before reading it: a write was not applied,
-        # and is sent again once AutoAuth has let this machine in.
-        logger.info("KashFlow does not know this machine's address: adding it with AutoAuth")
-        self.auto_auth_ip(self._autoauth_key)
+            # KashFlow refused the call at the door, before reading it: a write was not
+            # applied, and is sent again once AutoAuth has let this machine in.
+            logger.info("KashFlow does not know this machine's address: adding it with "
+                        "AutoAuth")
+            try:
+                self.auto_auth_ip(self._autoauth_key)
+            except AutoAuthError as autoauth:
+                raise refused from autoauth
         return self._retry.run(attempt, operation)
 
     def _list(self, operation: str, to_model: Callable[[Raw], T]) -> list[T]:

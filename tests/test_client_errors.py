@@ -88,10 +88,12 @@ def test_a_machine_the_account_does_not_know_is_let_in_with_the_autoauth_key(
     assert [(r["InvoiceNumber"], r["CustomerReference"]) for r in receipts] == [
         (number, "LET-IN-1")]
 
-    # AutoAuth switched off in KashFlow: the client says that AutoAuth could not let it in.
+    # AutoAuth switched off in KashFlow: the address is refused, because AutoAuth could not
+    # let it in.
     account.settings(access_list=[], autoauth_enabled=False)
-    with pytest.raises(AutoAuthError, match="Enable AutoAuth"):
+    with pytest.raises(IPNotAllowedError) as caught:
         client.get_suppliers()
+    assert isinstance(caught.value.__cause__, AutoAuthError)
     assert account.state()["access_list"] == []
 
 
