@@ -66,6 +66,9 @@ class ComposeSet:
             "TRYTON_USER_PASSWORD": self.passwords["user"],
             "KASHFLOW_SECRET_KEYS": Fernet.generate_key().decode(),
             "DEXT_DEMO_DATA": "1",
+            # One process each (gunicorn, each worker): the test's machine has two cores.
+            "TRYTOND_WORKERS": "1",
+            "TRYTOND_WORKER_PROCESSES": "1",
             "TRYTON_PORT": str(self.tryton_port),
             "MOCK_PORT": str(self.mock_port),
         }

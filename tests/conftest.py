@@ -26,7 +26,6 @@ PRODUCT_TESTS = ("tests/browser/", "tests/test_run_product")
 # scenario of 200 documents to start last and run alone at the end of the pass.
 LONGEST_FIRST = (
     "the running product",
-    "tests/test_compose_podman.py",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst[rest]",
     "addons/dext_kashflow/tests/scenario_kashflow_bookkeeper.rst",
@@ -37,6 +36,10 @@ LONGEST_FIRST = (
     "addons/dext_kashflow/tests/scenario_kashflow_publish_files.rst",
     "addons/dext_kashflow/tests/test_module.py",
 )
+# Handed out last: building and starting the compose set takes both cores for a few minutes,
+# which the start of the pass (the product, the cached databases) needs too; it runs beside
+# the running product's tests, which mostly wait on a browser.
+LAST = ("tests/test_compose_podman.py",)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -57,6 +60,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             return f"{path}[rest]" if nodeid.endswith("[rest]") else path
 
         def _assign_work_unit(self, node) -> None:
+            for scope in LAST:
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=True)
             for scope in LONGEST_FIRST:
                 if scope in self.workqueue:
                     self.workqueue.move_to_end(scope, last=False)
