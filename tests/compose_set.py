@@ -109,9 +109,11 @@ class ComposeSet:
     # The set's life -------------------------------------------------------------------
 
     def build(self) -> None:
-        """The base images (made once, then cached by Podman), then the project's image."""
+        """The base images (made once, then cached by Podman), then the project's image,
+        once: every Tryton service and the mock run the same image (podman-compose would build
+        it once per service)."""
         self.run(["bash", str(TEST_FILES / "make-base-images.sh")], timeout=1200)
-        self.compose("build", timeout=1200)
+        self.compose("build", "init", timeout=1200)
 
     def up(self, workers: int = 1) -> None:
         """PostgreSQL until healthy, the init until it ends well, then the rest, until the
