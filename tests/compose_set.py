@@ -22,10 +22,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import requests
 from cryptography.fernet import Fernet
 from debian import apt_install, can_install
-from product import REPO, free_port
+from product import REPO, free_port, mock_account
 
 TEST_FILES = REPO / "docker" / "test"
 COMPOSE_FILES = [REPO / "docker-compose.yml", TEST_FILES / "compose.podman.yml",
@@ -136,21 +135,25 @@ class ComposeSet:
     def down(self) -> None:
         """Everything the run made but the images (the next run's cache): the containers, the
         volumes and the network, by the project's label."""
-        label = f"label=io.podman.compose.project={self.project}"
         self.compose("down", "-t", "5", timeout=180, check=False)
-        ids = self.podman("ps", "-a", "-q", "--filter", label).stdout.split()
+        ids = self.labelled("ps", "-a")
         if ids:
             self.podman("rm", "-f", "-t", "0", *ids)
-        for volume in self.podman("volume", "ls", "-q", "--filter", label).stdout.split():
+        for volume in self.labelled("volume", "ls"):
             self.podman("volume", "rm", "-f", volume)
         self.podman("network", "rm", "-f", f"{self.project}_default", check=False)
 
     # What is running ------------------------------------------------------------------
 
+    def labelled(self, *listing: str) -> list[str]:
+        """The ids of what listing (`ps -a`, `volume ls`) finds with the project's label,
+        which podman-compose puts on all it makes."""
+        label = f"label=io.podman.compose.project={self.project}"
+        return self.podman(*listing, "-q", "--filter", label).stdout.split()
+
     def states(self) -> dict[str, str]:
         """Each of the project's containers and its state (running, exited...)."""
-        ids = self.podman("ps", "-a", "-q", "--filter",
-                          f"label=io.podman.compose.project={self.project}").stdout.split()
+        ids = self.labelled("ps", "-a")
         if not ids:
             return {}
         result = self.podman("inspect", "--format", "{{.Name}} {{.State.Status}}", *ids)
@@ -158,9 +161,7 @@ class ComposeSet:
 
     def left_behind(self) -> list[str]:
         """What of the project is still there: containers, volumes, its network."""
-        label = f"label=io.podman.compose.project={self.project}"
-        found = [*self.podman("ps", "-a", "-q", "--filter", label).stdout.split(),
-                 *self.podman("volume", "ls", "-q", "--filter", label).stdout.split()]
+        found = [*self.labelled("ps", "-a"), *self.labelled("volume", "ls")]
         networks = self.podman("network", "ls", "--format", "{{.Name}}").stdout.split()
         return found + [n for n in networks if n.startswith(self.project)]
 
@@ -181,9 +182,7 @@ class ComposeSet:
         return int(result.stdout.split()[-1])
 
     def mock_account(self, username: str) -> dict[str, Any]:
-        response = requests.get(f"{self.mock}/_mock/accounts/{username}", timeout=10)
-        response.raise_for_status()
-        return response.json()
+        return mock_account(self.mock, username)
 
 
 def _base_env() -> dict[str, str]:

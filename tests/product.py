@@ -170,10 +170,7 @@ class Product:
         return TrytonSession(self.tryton, login, self.logins[login])
 
     def mock_account(self, username: str = "demo") -> dict[str, Any]:
-        """An account's whole state in the mock KashFlow (GET /_mock/accounts/<username>)."""
-        response = requests.get(f"{self.mock}/_mock/accounts/{username}", timeout=10)
-        response.raise_for_status()
-        return response.json()
+        return mock_account(self.mock, username)
 
     def connect_over_soap(self) -> None:
         """The Connect wizard over JSON-RPC, as the administrator: the company's connection
@@ -271,6 +268,13 @@ class ProductRunner:
             cluster = self.product.postgres_cluster()
             if cluster and not Path(cluster).is_relative_to(self.var):
                 shutil.rmtree(cluster, ignore_errors=True)
+
+
+def mock_account(mock_url: str, username: str) -> dict[str, Any]:
+    """An account's whole state in the mock KashFlow (GET /_mock/accounts/<username>)."""
+    response = requests.get(f"{mock_url}/_mock/accounts/{username}", timeout=10)
+    response.raise_for_status()
+    return response.json()
 
 
 def connect_over_soap(admin: TrytonSession, service_url: str,

@@ -14,7 +14,6 @@ saying why. What it printed: var/compose-test/podman.log.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -85,13 +84,6 @@ def shown(user: TrytonSession, ids: list[int]) -> dict[str, tuple[str, str | Non
             for i in found}
 
 
-def in_kashflow(compose_set: ComposeSet, references: list[str]) -> Counter[str]:
-    """How many purchases KashFlow (the mock of the set) has of each reference."""
-    receipts = compose_set.mock_account(ACCOUNT["username"])["receipts"]
-    return Counter(r["CustomerReference"] for r in receipts
-                   if r["CustomerReference"] in references)
-
-
 def new_bills(user: TrytonSession, count: int) -> list[dict[str, Any]]:
     return [new_supplier_invoice(user) for _ in range(count)]
 
@@ -109,7 +101,8 @@ def published_once(compose_set: ComposeSet, user: TrytonSession,
     references = [b["reference"] for b in bills]
     receipts = compose_set.mock_account(ACCOUNT["username"])["receipts"]
     numbers = {r["CustomerReference"]: str(r["InvoiceNumber"]) for r in receipts}
-    assert in_kashflow(compose_set, references) == Counter(references)
+    assert Counter(r["CustomerReference"] for r in receipts
+                   if r["CustomerReference"] in references) == Counter(references)
     assert shown(user, [b["id"] for b in bills]) == {
         r: ("published", numbers[r]) for r in references}
 
@@ -132,10 +125,7 @@ def test_the_web_client_loads_in_chromium(compose_set: ComposeSet, tmp_path: Pat
     from browser.sao import Sao, Screenshots
     from chromium import installed_chromedriver, new_chromium
 
-    named = Path(os.environ.get("DEXT_SCREENSHOTS") or REPO / "var" / "browser-tests"
-                 / "screenshots")
-    shots = Screenshots(named=named if named.is_absolute() else REPO / named,
-                        failures=REPO / "var" / "browser-tests" / "failures")
+    shots = Screenshots.configured(REPO, REPO / "var" / "browser-tests")
     driver = new_chromium(installed_chromedriver(), tmp_path / "profile")
     try:
         sao = Sao(driver, compose_set.tryton, shots).login("admin", compose_set.passwords["admin"])

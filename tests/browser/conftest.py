@@ -17,7 +17,6 @@ it used leaves a screenshot, its page and its console log in var/browser-tests/f
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -43,10 +42,9 @@ def chromedriver() -> Path:
 
 @pytest.fixture(scope="session")
 def screenshots() -> Screenshots:
-    named = Path(os.environ.get("DEXT_SCREENSHOTS") or ARTIFACTS / "screenshots")
-    failures = ARTIFACTS / "failures"
-    shutil.rmtree(failures, ignore_errors=True)  # what is there tells about this run only
-    return Screenshots(named=named if named.is_absolute() else REPO / named, failures=failures)
+    found = Screenshots.configured(REPO, ARTIFACTS)
+    shutil.rmtree(found.failures, ignore_errors=True)  # what is there tells about this run only
+    return found
 
 
 class Browsers:

@@ -9,6 +9,7 @@ none sleeps.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -63,6 +64,14 @@ class Screenshots:
     def __init__(self, named: Path, failures: Path) -> None:
         self.named = named
         self.failures = failures
+
+    @classmethod
+    def configured(cls, repo: Path, artifacts: Path) -> Screenshots:
+        """Named ones in $DEXT_SCREENSHOTS (relative to repo) or artifacts/screenshots;
+        failure ones in artifacts/failures."""
+        named = Path(os.environ.get("DEXT_SCREENSHOTS") or artifacts / "screenshots")
+        return cls(named=named if named.is_absolute() else repo / named,
+                   failures=artifacts / "failures")
 
     def take(self, driver: WebDriver, name: str) -> Path:
         self.named.mkdir(parents=True, exist_ok=True)

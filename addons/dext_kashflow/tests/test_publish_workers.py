@@ -30,8 +30,6 @@ pytestmark = pytest.mark.skipif(
 DOCUMENTS = 30
 SUPPLIERS = ["BT Business", "Office Supplies Direct"]
 PAUSE = 4  # seconds: the rate limit's pause, the workers' setting
-
-
 CLAIM_TIMEOUT = 3  # seconds: how long a dead worker's documents wait
 
 
