@@ -21,25 +21,27 @@ from mock_kashflow import ThreadedMockServer
 # scripts/test's pytest-xdist, which starts the product once. It takes a minute to make, and
 # its mock's faults are server-wide: two of those tests at once would see each other's.
 PRODUCT_TESTS = ("tests/browser/", "tests/test_run_product")
-# The files that take minutes, longest first (CI's --durations): a process starts each as soon
-# as it is free. xdist hands out the files with most tests first, which left the one-test
-# scenario of 200 documents to start last and run alone at the end of the pass.
+# The files that take minutes, in the order they start (CI's --durations): a process starts
+# each as soon as it is free. xdist hands out the files with most tests first, which left the
+# one-test scenarios to start last and run alone at the end of the pass. The compose test
+# builds and starts the set, which takes both cores for a minute or two, then mostly waits on
+# its containers: it starts once the first scenarios are done (the databases they share are
+# made at the start of the pass), so that its waits fall beside other tests' work rather
+# than at the end of the pass with nothing beside them.
 LONGEST_FIRST = (
     "the running product",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_currency.rst[rest]",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_faults.rst",
+    "addons/dext_kashflow/tests/scenario_kashflow_publish_currency.rst",
+    "tests/test_compose_podman.py",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_bulk.rst[rest]",
     "addons/dext_kashflow/tests/scenario_kashflow_bookkeeper.rst",
-    "addons/dext_kashflow/tests/scenario_kashflow_publish_currency.rst[rest]",
-    "addons/dext_kashflow/tests/scenario_kashflow_publish_faults.rst",
     "addons/dext_kashflow/tests/scenario_kashflow_publish.rst",
     "addons/dext_kashflow/tests/test_secrets.py",
     "addons/dext_kashflow/tests/scenario_kashflow_publish_files.rst",
     "addons/dext_kashflow/tests/test_module.py",
 )
-# Handed out last: building and starting the compose set takes both cores for a few minutes,
-# which the start of the pass (the product, the cached databases) needs too; it runs beside
-# the running product's tests, which mostly wait on a browser.
-LAST = ("tests/test_compose_podman.py",)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -60,9 +62,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             return f"{path}[rest]" if nodeid.endswith("[rest]") else path
 
         def _assign_work_unit(self, node) -> None:
-            for scope in LAST:
-                if scope in self.workqueue:
-                    self.workqueue.move_to_end(scope, last=True)
             for scope in LONGEST_FIRST:
                 if scope in self.workqueue:
                     self.workqueue.move_to_end(scope, last=False)

@@ -39,6 +39,10 @@ KNOWN_ERRORS = {
         "widget=\"time\"), as trytond's own lists do",
 }
 TIMEOUT = 20.0
+# A fresh browser loads and compiles all of sao's scripts before the login dialog shows: on a
+# machine busy with other work (CI runs the compose set beside these tests) that takes longer
+# than a click's answer.
+PAGE_LOAD_TIMEOUT = 60.0
 # What may happen while sao redraws a page under our feet: look again.
 FLEETING = (NoSuchElementException, StaleElementReferenceException,
             ElementClickInterceptedException, ElementNotInteractableException, IndexError)
@@ -180,12 +184,12 @@ class Sao(Page):
         self.focus()
         self.driver.get(self.base_url)
         user_name = self.wait(lambda: self.visible(self.driver, By.ID, "login")[0],
-                              "the login dialog")
+                              "the login dialog", timeout=PAGE_LOAD_TIMEOUT)
         # sao fills in the database once it has asked the server: a login sent before
         # that is ignored (the dialog only marks the empty field).
         self.wait(lambda: any(e.get_attribute("value") for e in self.visible(
             self.driver, By.CSS_SELECTOR, ".login-dialog #database")),
-            "the login dialog's database")
+            "the login dialog's database", timeout=PAGE_LOAD_TIMEOUT)
         user_name.send_keys(login, Keys.ENTER)
         for attempt in range(3):  # a person would click Login again
             try:
@@ -205,7 +209,7 @@ class Sao(Page):
                         pass  # the password dialog came meanwhile
         entry.send_keys(password, Keys.ENTER)
         self.wait(lambda: self.menu_entries() and self.dialog() is None,
-                  f"the menu after {login} logged in")
+                  f"the menu after {login} logged in", timeout=PAGE_LOAD_TIMEOUT)
         return self
 
     def user_name(self) -> str:
