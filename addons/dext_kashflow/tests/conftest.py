@@ -75,6 +75,20 @@ def scenario_over_rest(request, monkeypatch):
         monkeypatch.setenv(SCENARIO_API, 'rest')
 
 
+# How much a process of these tests yields the cores (os.nice) beside the others of
+# scripts/test: these tests only use the CPU, in their own process, while the running
+# product's tests (tests/conftest.py) wait, one after the other, on a browser and a server,
+# the longest chain of the run. The cores go to the chain when it needs them, and to these
+# tests the rest of the time.
+YIELD_TO_THE_PRODUCT = 5
+
+
+@pytest.fixture(scope='session', autouse=True)
+def yield_to_the_running_product():
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        os.nice(YIELD_TO_THE_PRODUCT)
+
+
 @pytest.fixture(scope='session', autouse=True)
 def db_cache_made():
     "The activated database and the books on it in DB_CACHE, made by one process at a time"
