@@ -24,6 +24,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from debian import apt_install, can_install
+from host_network import changing
 from product import REPO, free_port, mock_account
 
 TEST_FILES = REPO / "docker" / "test"
@@ -112,12 +113,14 @@ class ComposeSet:
         once: every Tryton service and the mock run the same image (podman-compose would build
         it once per service)."""
         self.run(["bash", str(TEST_FILES / "make-base-images.sh")], timeout=1200)
-        self.compose("build", "init", timeout=1200)
+        # On the host's network: a build's own network would change the host's (host_network).
+        self.compose("--podman-build-args", "--network host", "build", "init", timeout=1200)
 
     def up(self, workers: int = 1) -> None:
         """PostgreSQL until healthy, the init until it ends well, then the rest, until the
         server answers healthy. workers: how many worker containers."""
-        self.compose("up", "-d", "postgres")
+        with changing():  # the set's network gets its address with its first container
+            self.compose("up", "-d", "postgres")
         self.wait_healthy("postgres", timeout=60)
         self.compose("up", "-d", "init")
         assert self.wait_exit("init", timeout=600) == 0, self.logs("init")
@@ -135,6 +138,10 @@ class ComposeSet:
     def down(self) -> None:
         """Everything the run made but the images (the next run's cache): the containers, the
         volumes and the network, by the project's label."""
+        with changing():  # the set's network loses its address with its last container
+            self._remove()
+
+    def _remove(self) -> None:
         self.compose("down", "-t", "5", timeout=180, check=False)
         ids = self.labelled("ps", "-a")
         if ids:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 from compose_set import ComposeSet, podman_ready
+from host_network import without_ipv6
 from product import REPO, TrytonSession, connect_over_soap, new_supplier_invoice
 
 MOCK_IN_THE_SET = "http://mock:8080/api/service.asmx"  # as the trytond container sees it
@@ -38,15 +39,16 @@ def compose_set() -> Iterator[ComposeSet]:
     LOG.parent.mkdir(parents=True, exist_ok=True)
     LOG.write_text("")
     found = ComposeSet(LOG)
-    try:
-        started = time.monotonic()
-        found.build()
-        print(f"built in {time.monotonic() - started:.0f} s")
-        found.up()
-        print(f"up and healthy {time.monotonic() - started:.0f} s after the start")
-        yield found
-    finally:
-        found.down()
+    with without_ipv6():  # the containers' interfaces change no address of the host
+        try:
+            started = time.monotonic()
+            found.build()
+            print(f"built in {time.monotonic() - started:.0f} s")
+            found.up()
+            print(f"up and healthy {time.monotonic() - started:.0f} s after the start")
+            yield found
+        finally:
+            found.down()
 
 
 def session(compose_set: ComposeSet, login: str) -> TrytonSession:

@@ -35,6 +35,8 @@ fi
 
 for stage in python:3.11 node:bookworm postgres:15; do
     echo "Building localhost/dext-$stage"
-    podman build --quiet --target "${stage%%:*}" --tag "localhost/dext-$stage" \
+    # On the host's network: a build's own network adds addresses to the host's, which
+    # breaks the requests in flight of a browser beside it.
+    podman build --quiet --network host --target "${stage%%:*}" --tag "localhost/dext-$stage" \
         --file "$here/base.Dockerfile" "$here" >/dev/null
 done

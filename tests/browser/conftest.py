@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 from chromium import installed_chromedriver, new_chromium
+from host_network import steady
 from product import REPO, Product
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -92,7 +93,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 def browsers(request: pytest.FixtureRequest, chromedriver: Path, screenshots: Screenshots,
              tmp_path: Path) -> Iterator[Browsers]:
     found = Browsers(chromedriver, tmp_path)
-    yield found
+    with steady():  # the compose test adds no address to the machine meanwhile
+        yield found
     try:
         failed = [getattr(request.node, f"report_{when}", None) for when in ("setup", "call")]
         if any(report is not None and report.failed for report in failed):
