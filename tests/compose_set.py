@@ -137,18 +137,18 @@ class ComposeSet:
 
     def down(self) -> None:
         """Everything the run made but the images (the next run's cache): the containers, the
-        volumes and the network, by the project's label."""
+        volumes and the network, by the project's label. Nothing when they are gone already
+        (the test took it down): the change of network would wait for a browser test."""
+        if not self.left_behind():
+            return
         with changing():  # the set's network loses its address with its last container
-            self._remove()
-
-    def _remove(self) -> None:
-        self.compose("down", "-t", "5", timeout=180, check=False)
-        ids = self.labelled("ps", "-a")
-        if ids:
-            self.podman("rm", "-f", "-t", "0", *ids)
-        for volume in self.labelled("volume", "ls"):
-            self.podman("volume", "rm", "-f", volume)
-        self.podman("network", "rm", "-f", f"{self.project}_default", check=False)
+            self.compose("down", "-t", "5", timeout=180, check=False)
+            ids = self.labelled("ps", "-a")
+            if ids:
+                self.podman("rm", "-f", "-t", "0", *ids)
+            for volume in self.labelled("volume", "ls"):
+                self.podman("volume", "rm", "-f", volume)
+            self.podman("network", "rm", "-f", f"{self.project}_default", check=False)
 
     # What is running ------------------------------------------------------------------
 

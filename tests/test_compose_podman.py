@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +56,15 @@ def session(compose_set: ComposeSet, login: str) -> TrytonSession:
                          database="tryton")
 
 
-def wait_for(condition: Any, what: str, timeout: float, step: float = 1.0) -> Any:
+def wait_for(condition: Any, what: str | Callable[[], str], timeout: float,
+             step: float = 1.0) -> Any:
+    """The first true value of condition(); what says what was awaited (a function when it
+    says what is there at the end)."""
     deadline = time.monotonic() + timeout
     while not (found := condition()):
-        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for "
+                                 f"{what() if callable(what) else what}")
         time.sleep(step)
     return found
 
@@ -93,7 +98,8 @@ def new_bills(user: TrytonSession, count: int) -> list[dict[str, Any]]:
 def all_published(user: TrytonSession, bills: list[dict[str, Any]], timeout: float) -> None:
     ids = [b["id"] for b in bills]
     wait_for(lambda: all(state == "published" for state, _ in shown(user, ids).values()),
-             f"{len(ids)} bills published: {Counter(s for s, _ in shown(user, ids).values())}",
+             lambda: f"{len(ids)} bills published: "
+                     f"{Counter(s for s, _ in shown(user, ids).values())}",
              timeout)
 
 
